@@ -1,0 +1,52 @@
+"""Explanation engine: SHAP, LIME and DiCE counterfactuals for tabular models, in original columns.
+
+Pure Python, no user-interface code: the dashboard pages and the command line both call it.
+"""
+
+from .attributions import LimeExplanation, LimeSetup, ShapValues, shap_values, top_features
+from .counterfactuals import Counterfactual, CounterfactualResult, CounterfactualSearch
+from .data import (
+    DEFAULT_DATASET,
+    Dataset,
+    FeatureInfo,
+    builtin_names,
+    load_builtin,
+    load_dataset,
+    prepare_dataset,
+    read_table,
+)
+from .errors import InputError
+from .explanation import LocalExplanation, Workspace, frame_of, package_versions
+from .models import TabularModel, load_model, train_default_model, train_test_indices
+from .spec import DatasetSpec, infer_spec, load_spec
+
+__all__ = [
+    "DEFAULT_DATASET",
+    "Counterfactual",
+    "CounterfactualResult",
+    "CounterfactualSearch",
+    "Dataset",
+    "DatasetSpec",
+    "FeatureInfo",
+    "InputError",
+    "LimeExplanation",
+    "LimeSetup",
+    "LocalExplanation",
+    "ShapValues",
+    "TabularModel",
+    "Workspace",
+    "builtin_names",
+    "frame_of",
+    "infer_spec",
+    "load_builtin",
+    "load_dataset",
+    "load_model",
+    "load_spec",
+    "package_versions",
+    "prepare_dataset",
+    "read_table",
+    "shap_values",
+    "top_features",
+    "train_default_model",
+    "train_test_indices",
+]

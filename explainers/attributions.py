@@ -1,0 +1,230 @@
+"""Feature attributions in original columns: SHAP (exact TreeSHAP or permutation) and LIME."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .data import Dataset
+from .errors import InputError
+from .models import TabularModel
+
+ShapSpace = Literal["log-odds", "probability", "raw"]
+DEFAULT_LIME_SAMPLES = 5000
+
+
+@dataclass(frozen=True, eq=False)
+class ShapValues:
+    """SHAP values of some rows in original columns; ``base_value + values.sum(1) == output``."""
+
+    values: pd.DataFrame
+    base_value: float
+    output: np.ndarray
+    space: ShapSpace
+    class_name: str | None
+    method: Literal["tree", "permutation"]
+
+    def row(self, position: int = 0) -> dict[str, float]:
+        return {k: float(v) for k, v in self.values.iloc[position].items()}
+
+    def to_dict(self, position: int = 0) -> dict:
+        out = {
+            "base_value": float(self.base_value),
+            "values": self.row(position),
+            "output": float(self.output[position]),
+            "space": self.space,
+            "method": self.method,
+        }
+        if self.class_name is not None:
+            out["class"] = self.class_name
+        return out
+
+
+def _class_index(model: TabularModel, class_name: str | None) -> int | None:
+    if not model.is_classifier:
+        return None
+    if class_name is None:
+        return model.positive_index
+    if class_name not in model.classes:
+        raise InputError(f"class {class_name!r} is unknown; choose one of: {', '.join(model.classes)}.")
+    return model.classes.index(class_name)
+
+
+def shap_values(
+    model: TabularModel,
+    frame: pd.DataFrame,
+    class_name: str | None = None,
+    background: pd.DataFrame | None = None,
+    seed: int = 0,
+) -> ShapValues:
+    """SHAP values of ``frame``'s rows, keyed by original column.
+
+    XGBoost models use XGBoost's exact TreeSHAP (``pred_contribs``) in log-odds (classifiers) or raw
+    units; a categorical column is one feature, so nothing needs summing back. Other models use
+    shap's permutation explainer over the original columns, on the probability or value scale.
+
+    Parameters
+    ----------
+    model : the fitted model.
+    frame : rows in original columns.
+    class_name : classifiers only; defaults to the positive class (binary) or the last class.
+    background : rows that stand for "unknown" in the permutation explainer (default: 100 rows).
+    seed : seed of the permutation explainer and its background sample.
+    """
+    index = _class_index(model, class_name)
+    explained = None if index is None else model.classes[index]
+    names = model.dataset.feature_names
+    if model.kind == "xgboost":
+        import xgboost as xgb
+
+        matrix = xgb.DMatrix(model.dataset.coerce(frame), enable_categorical=True)
+        contributions = np.asarray(model.estimator.predict(matrix, pred_contribs=True), dtype="float64")
+        sign = 1.0
+        if contributions.ndim == 3:
+            contributions = contributions[:, index, :]
+        elif model.is_classifier and index == 0:
+            sign = -1.0  # log-odds of class 0 are minus those of class 1
+        contributions = sign * contributions
+        values = pd.DataFrame(contributions[:, :-1], columns=names, index=frame.index)
+        base = float(contributions[0, -1]) if len(contributions) else 0.0
+        output = contributions.sum(axis=1)
+        return ShapValues(values, base, output, "log-odds" if model.is_classifier else "raw", explained, "tree")
+    return _permutation_shap(model, frame, index, explained, background, seed)
+
+
+def _permutation_shap(model, frame, index, explained, background, seed) -> ShapValues:
+    import shap
+
+    dataset = model.dataset
+    if background is None:
+        background = dataset.features.sample(n=min(100, len(dataset.features)), random_state=seed)
+
+    def predict(codes: np.ndarray) -> np.ndarray:
+        rows = dataset.from_codes(codes)
+        if index is None:
+            return model.predict_value(rows)
+        return model.predict_proba(rows)[:, index]
+
+    masker = shap.maskers.Independent(dataset.to_codes(background), max_samples=len(background))
+    explainer = shap.explainers.Permutation(predict, masker, seed=seed)
+    n_features = len(dataset.feature_names)
+    result = explainer(dataset.to_codes(frame), max_evals=max(500, 2 * n_features + 1), silent=True)
+    values = pd.DataFrame(np.asarray(result.values), columns=dataset.feature_names, index=frame.index)
+    base = float(np.ravel(result.base_values)[0])
+    output = base + values.to_numpy().sum(axis=1)
+    space: ShapSpace = "raw" if index is None else "probability"
+    return ShapValues(values, base, output, space, explained, "permutation")
+
+
+@dataclass(frozen=True)
+class LimeExplanation:
+    """LIME weights of one row by original column, with the local surrogate's fit."""
+
+    weights: dict[str, float]
+    conditions: dict[str, str]
+    score: float
+    intercept: float
+    local_prediction: float
+    class_name: str | None
+    seed: int
+    num_samples: int
+
+    def to_dict(self) -> dict:
+        return {
+            "weights": self.weights,
+            "conditions": self.conditions,
+            "score": self.score,
+            "intercept": self.intercept,
+            "local_prediction": self.local_prediction,
+            "class": self.class_name,
+            "seed": self.seed,
+            "num_samples": self.num_samples,
+        }
+
+
+class LimeSetup:
+    """LIME's training statistics for one dataset and model, built once and reused for every row."""
+
+    def __init__(self, model: TabularModel, seed: int = 0):
+        from lime.lime_tabular import LimeTabularExplainer
+
+        dataset = model.dataset
+        self.model = model
+        self.dataset = dataset
+        categorical = [i for i, f in enumerate(dataset.schema) if f.kind == "categorical"]
+        training = dataset.to_codes(dataset.imputed(dataset.features))
+        self.explainer = LimeTabularExplainer(
+            training,
+            mode="classification" if model.is_classifier else "regression",
+            feature_names=dataset.feature_names,
+            categorical_features=categorical,
+            categorical_names={i: list(dataset.schema[i].categories) for i in categorical},
+            class_names=list(model.classes) or None,
+            discretize_continuous=True,
+            random_state=seed,
+        )
+
+    def _predict(self, codes: np.ndarray) -> np.ndarray:
+        rows = self.dataset.from_codes(codes)
+        if self.model.is_classifier:
+            return self.model.predict_proba(rows)
+        return self.model.predict_value(rows)
+
+    def explain(
+        self,
+        row: pd.DataFrame,
+        seed: int = 0,
+        num_samples: int = DEFAULT_LIME_SAMPLES,
+        class_name: str | None = None,
+    ) -> LimeExplanation:
+        """LIME for one row; the same seed gives the same weights whatever ran before."""
+        if len(row) != 1:
+            raise InputError("LIME explains one row at a time; pass a one-row frame.")
+        if num_samples < 10:
+            raise InputError("LIME needs at least 10 samples; raise num_samples.")
+        index = _class_index(self.model, class_name)
+        codes = self.dataset.to_codes(self.dataset.imputed(self.dataset.coerce(row)))[0]
+        # LIME keeps one RandomState across calls; a fresh one per call makes a seed reproducible.
+        self.explainer.random_state = np.random.RandomState(seed)
+        labels = (index,) if index is not None else (0,)
+        explanation = self.explainer.explain_instance(
+            codes,
+            self._predict,
+            labels=labels,
+            num_features=len(self.dataset.feature_names),
+            num_samples=num_samples,
+        )
+        label = labels[0] if self.model.is_classifier else 1
+        names = self.dataset.feature_names
+        weights = {names[i]: 0.0 for i in range(len(names))}
+        for feature_index, weight in explanation.as_map()[label]:
+            weights[names[feature_index]] = float(weight)
+        conditions = {}
+        for (feature_index, _), (text, _) in zip(
+            explanation.as_map()[label], explanation.as_list(label=label), strict=True
+        ):
+            conditions[names[feature_index]] = text
+        local = explanation.local_pred
+        return LimeExplanation(
+            weights=weights,
+            conditions=conditions,
+            score=float(explanation.score if np.ndim(explanation.score) == 0 else explanation.score[label]),
+            intercept=float(explanation.intercept[label]),
+            local_prediction=float(np.ravel(local)[0]) if local is not None else float("nan"),
+            class_name=None if index is None else self.model.classes[index],
+            seed=seed,
+            num_samples=num_samples,
+        )
+
+
+def top_features(weights: dict[str, float], k: int = 3) -> list[str]:
+    """The ``k`` features with the largest absolute attribution."""
+    return [name for name, _ in sorted(weights.items(), key=lambda kv: -abs(kv[1]))[:k]]
+
+
+def check_dataset_model(dataset: Dataset, model: TabularModel) -> None:
+    if model.dataset is not dataset:
+        raise InputError("the model is bound to another dataset; load the model for this table.")

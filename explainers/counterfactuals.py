@@ -1,0 +1,391 @@
+"""Counterfactuals with dice-ml, each one re-checked after DiCE returns it."""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .models import TabularModel
+
+Method = Literal["random", "genetic", "kdtree"]
+METHODS: tuple[str, ...] = ("random", "genetic", "kdtree")
+# Work bounds per method: they cap DiCE's search so one query stays interactive.
+_METHOD_BOUNDS = {
+    "random": {"sample_size": 1000},
+    "genetic": {"maxiterations": 100},
+    "kdtree": {},
+}
+
+
+@dataclass(frozen=True)
+class Counterfactual:
+    """One alternative row with a different outcome: the full row, what changed, its prediction."""
+
+    row: dict[str, object]
+    changes: dict[str, dict[str, object]]
+    prediction: dict[str, object]
+    distance: float
+
+    def to_dict(self) -> dict:
+        return {"row": self.row, "changes": self.changes, "prediction": self.prediction,
+                "distance": self.distance}
+
+
+@dataclass(frozen=True)
+class CounterfactualResult:
+    """Counterfactuals that passed the re-check, and how many DiCE proposed."""
+
+    method: str
+    desired: str | list[float]
+    counterfactuals: tuple[Counterfactual, ...]
+    proposed: int
+    rejected: dict[str, int] = field(default_factory=dict)
+    message: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def valid(self) -> int:
+        return len(self.counterfactuals)
+
+    def to_dict(self) -> dict:
+        return {
+            "method": self.method,
+            "desired": self.desired,
+            "proposed": self.proposed,
+            "valid": self.valid,
+            "rejected": self.rejected,
+            "message": self.message,
+            "counterfactuals": [c.to_dict() for c in self.counterfactuals],
+        }
+
+
+def plain(value: object) -> object:
+    """A JSON-friendly Python value (NaN becomes None)."""
+    if value is None:
+        return None
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        if math.isnan(value):
+            return None
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value if isinstance(value, int | str | bool) else str(value)
+
+
+def prediction_dict(model: TabularModel, frame: pd.DataFrame) -> list[dict[str, object]]:
+    """Prediction of each row: label and class probabilities, or value."""
+    if model.is_classifier:
+        probabilities = model.predict_proba(frame)
+        return [
+            {
+                "label": model.classes[int(p.argmax())],
+                "probabilities": {c: float(v) for c, v in zip(model.classes, p, strict=True)},
+            }
+            for p in probabilities
+        ]
+    return [{"value": float(v)} for v in model.predict_value(frame)]
+
+
+class _DiceModel:
+    """What DiCE's sklearn backend calls: predict/predict_proba on a frame of original columns."""
+
+    def __init__(self, model: TabularModel):
+        self.model = model
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.model.predict_proba(frame)
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        if self.model.is_classifier:
+            return self.predict_proba(frame).argmax(axis=1)
+        return self.model.predict_value(frame)
+
+
+class CounterfactualSearch:
+    """DiCE's data interface and explainers for one dataset and model, built once."""
+
+    def __init__(self, model: TabularModel):
+        os.environ.setdefault("TQDM_DISABLE", "1")  # DiCE draws a progress bar per query
+        import dice_ml
+
+        self.model = model
+        dataset = model.dataset
+        self.dataset = dataset
+        self._outcome = "__outcome__"
+        training = self._dice_frame(dataset.imputed(dataset.features))
+        training[self._outcome] = dataset.target_codes()
+        spread = dataset.imputed(dataset.features)[dataset.numeric]
+        mad = (spread - spread.median()).abs().median()
+        self.scale = mad.where(mad > 0, spread.std()).replace(0, 1.0).fillna(1.0).to_dict()
+        self._data = dice_ml.Data(
+            dataframe=training, continuous_features=dataset.numeric, outcome_name=self._outcome
+        )
+        self._dice_model = dice_ml.Model(
+            model=_DiceModel(model),
+            backend="sklearn",
+            model_type="classifier" if model.is_classifier else "regressor",
+        )
+        self._explainers: dict[str, object] = {}
+
+    def _dice_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Types DiCE expects: categories as text (object), whole numbers as int, others as float."""
+        out = {}
+        for info in self.dataset.schema:
+            column = frame[info.name]
+            if info.kind == "categorical":
+                out[info.name] = column.astype("object")
+            elif info.integer and not column.isna().any():
+                out[info.name] = column.round().astype("int64")
+            else:
+                out[info.name] = column.astype("float64")
+        return pd.DataFrame(out, index=frame.index)
+
+    def explainer(self, method: str):
+        if method not in METHODS:
+            raise InputError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}.")
+        if method not in self._explainers:
+            import dice_ml
+
+            self._explainers[method] = dice_ml.Dice(self._data, self._dice_model, method=method)
+        return self._explainers[method]
+
+    def default_desired(self, row: pd.DataFrame) -> str | list[float]:
+        """Binary: the other class; multiclass: the positive class, or else the runner-up; regression:
+        half a standard deviation lower (or higher, when already near the minimum)."""
+        model = self.model
+        if model.is_classifier:
+            probabilities = model.predict_proba(row)[0]
+            predicted = int(probabilities.argmax())
+            if len(model.classes) == 2:
+                return model.classes[1 - predicted]
+            if predicted != model.positive_index:
+                return model.classes[model.positive_index]
+            return model.classes[int(np.argsort(probabilities)[-2])]
+        value = float(model.predict_value(row)[0])
+        target = self.dataset.target
+        step = 0.5 * float(target.std())
+        low, high = float(target.min()), float(target.max())
+        if value - step > low:
+            return [low, value - step]
+        return [value + step, high]
+
+    def _validate(
+        self,
+        row: pd.DataFrame,
+        features_to_vary: Sequence[str] | None,
+        permitted_range: Mapping[str, Sequence[object]] | None,
+    ) -> tuple[list[str], dict[str, list]]:
+        names = self.dataset.feature_names
+        if features_to_vary is None:
+            features_to_vary = [n for n in names if n not in self.dataset.spec.immutable]
+        unknown = [f for f in features_to_vary if f not in names]
+        if unknown:
+            raise InputError("features to vary not in the table: " + ", ".join(unknown) + ".")
+        if not features_to_vary:
+            raise InputError("no feature may vary; allow at least one feature to change.")
+        ranges: dict[str, list] = {}
+        for name, allowed in dict(permitted_range or {}).items():
+            if name not in names:
+                raise InputError(f"permitted range for unknown feature {name!r}; fix the name.")
+            info = self.dataset.info[name]
+            if info.kind == "numeric":
+                if len(allowed) != 2 or float(allowed[0]) > float(allowed[1]):
+                    raise InputError(f"permitted range for {name!r} must be [low, high] with low <= high.")
+                ranges[name] = [float(allowed[0]), float(allowed[1])]
+            else:
+                bad = [str(v) for v in allowed if str(v) not in info.categories]
+                if bad or not allowed:
+                    raise InputError(
+                        f"permitted values for {name!r} must be among: {', '.join(info.categories)}."
+                    )
+                ranges[name] = [str(v) for v in allowed]
+        return list(features_to_vary), ranges
+
+    def generate(
+        self,
+        row: pd.DataFrame,
+        total: int = 4,
+        method: Method = "random",
+        desired_class: str | None = None,
+        desired_range: Sequence[float] | None = None,
+        features_to_vary: Sequence[str] | None = None,
+        permitted_range: Mapping[str, Sequence[object]] | None = None,
+        seed: int = 0,
+    ) -> CounterfactualResult:
+        """Ask DiCE for ``total`` counterfactuals of one row and keep those that pass the re-check.
+
+        Parameters
+        ----------
+        row : one row in original columns.
+        total : how many counterfactuals to ask for (1 to 20).
+        method : DiCE's search: ``random``, ``genetic`` or ``kdtree`` (real rows from the data).
+        desired_class : classifiers; default: the other class (binary).
+        desired_range : regressors, ``[low, high]``; default: half a standard deviation lower.
+        features_to_vary : default: every feature but the spec's immutable ones.
+        permitted_range : per feature, ``[low, high]`` or the allowed categories.
+        seed : seed of the search.
+        """
+        if len(row) != 1:
+            raise InputError("counterfactuals are made for one row at a time; pass a one-row frame.")
+        if not 1 <= int(total) <= 20:
+            raise InputError("ask for between 1 and 20 counterfactuals.")
+        model = self.model
+        vary, ranges = self._validate(row, features_to_vary, permitted_range)
+        row = self.dataset.coerce(row)
+        kwargs: dict[str, object] = {}
+        if model.is_classifier:
+            desired = desired_class if desired_class is not None else self.default_desired(row)
+            if desired not in model.classes:
+                raise InputError(f"desired class {desired!r} is unknown; choose one of: {', '.join(model.classes)}.")
+            kwargs["desired_class"] = model.classes.index(desired)
+        else:
+            desired = list(desired_range) if desired_range is not None else self.default_desired(row)
+            if len(desired) != 2 or desired[0] > desired[1]:
+                raise InputError("desired range must be [low, high] with low <= high.")
+            desired = [float(desired[0]), float(desired[1])]
+            kwargs["desired_range"] = desired
+        kwargs.update(_METHOD_BOUNDS[method])
+        if method == "random":
+            kwargs["random_seed"] = seed
+        query = self._dice_frame(self.dataset.imputed(row))
+        np.random.seed(seed)  # genetic and kdtree draw from the global generators
+        random.seed(seed)
+        started = time.perf_counter()
+        proposed = pd.DataFrame(columns=self.dataset.feature_names)
+        message = None
+        try:
+            result = self.explainer(method).generate_counterfactuals(
+                query,
+                total_CFs=int(total),
+                features_to_vary=vary,
+                permitted_range=ranges or None,
+                **kwargs,
+            )
+            found = result.cf_examples_list[0].final_cfs_df
+            if found is not None:
+                proposed = found.drop(columns=[self._outcome], errors="ignore")
+        except Exception as exc:  # noqa: BLE001 - DiCE signals "none found" and its own bugs alike
+            message = f"DiCE found no counterfactual ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})."
+        kept, rejected = self.recheck(row, proposed, vary, ranges, desired)
+        seconds = time.perf_counter() - started
+        if not kept and message is None:
+            message = (
+                "No counterfactual passed the re-check; allow more features to vary, widen the "
+                "ranges, or try another method."
+            )
+        return CounterfactualResult(
+            method=method,
+            desired=desired,
+            counterfactuals=tuple(kept),
+            proposed=len(proposed),
+            rejected=rejected,
+            message=message,
+            seconds=seconds,
+        )
+
+    def recheck(
+        self,
+        original: pd.DataFrame,
+        proposed: pd.DataFrame,
+        vary: Sequence[str],
+        ranges: Mapping[str, list],
+        desired: str | list[float],
+    ) -> tuple[list[Counterfactual], dict[str, int]]:
+        """Re-predict every proposed row and check each constraint; drop and count failures."""
+        rejected = {"not_flipped": 0, "fixed_feature_changed": 0, "out_of_range": 0, "duplicate": 0}
+        if proposed.empty:
+            return [], rejected
+        dataset, model = self.dataset, self.model
+        original = dataset.coerce(original).reset_index(drop=True)
+        candidates = proposed[dataset.feature_names].reset_index(drop=True).copy()
+        # DiCE saw imputed values; where it left such a value alone, the row keeps its blank.
+        for info in dataset.schema:
+            if pd.isna(original.at[0, info.name]):
+                same = candidates[info.name].astype(str) == str(
+                    self._dice_frame(dataset.imputed(original))[info.name].iat[0]
+                )
+                candidates.loc[same, info.name] = np.nan
+        candidates = dataset.coerce(candidates)
+        predictions = prediction_dict(model, candidates)
+        kept: list[Counterfactual] = []
+        seen: set[tuple] = set()
+        for i, prediction in enumerate(predictions):
+            changes: dict[str, dict[str, object]] = {}
+            ok_fixed = ok_range = True
+            for info in dataset.schema:
+                before, after = original.at[0, info.name], candidates.at[i, info.name]
+                if _same(before, after):
+                    continue
+                changes[info.name] = {"from": plain(before), "to": plain(after)}
+                if info.name not in vary:
+                    ok_fixed = False
+                allowed = ranges.get(info.name)
+                if allowed is not None:
+                    if info.kind == "numeric":
+                        ok_range &= (not pd.isna(after)) and allowed[0] - 1e-9 <= float(after) <= allowed[1] + 1e-9
+                    else:
+                        ok_range &= str(after) in allowed
+                elif info.kind == "numeric" and not pd.isna(after):
+                    ok_range &= info.minimum - 1e-9 <= float(after) <= info.maximum + 1e-9
+            if model.is_classifier:
+                flipped = prediction["label"] == desired
+            else:
+                flipped = desired[0] <= prediction["value"] <= desired[1]
+            key = tuple(sorted((k, str(v["to"])) for k, v in changes.items()))
+            if not flipped or not changes:
+                rejected["not_flipped"] += 1
+            elif not ok_fixed:
+                rejected["fixed_feature_changed"] += 1
+            elif not ok_range:
+                rejected["out_of_range"] += 1
+            elif key in seen:
+                rejected["duplicate"] += 1
+            else:
+                seen.add(key)
+                kept.append(
+                    Counterfactual(
+                        row={k: plain(v) for k, v in candidates.iloc[i].items()},
+                        changes=changes,
+                        prediction=prediction,
+                        distance=self.distance(original, candidates.iloc[[i]]),
+                    )
+                )
+        kept.sort(key=lambda c: (len(c.changes), c.distance))
+        return kept, {k: v for k, v in rejected.items() if v}
+
+    def distance(self, original: pd.DataFrame, other: pd.DataFrame) -> float:
+        """Numeric changes in units of each feature's spread (MAD), plus 1 per changed category."""
+        total = 0.0
+        for info in self.dataset.schema:
+            before, after = original[info.name].iat[0], other[info.name].iat[0]
+            if _same(before, after):
+                continue
+            if info.kind == "numeric" and not (pd.isna(before) or pd.isna(after)):
+                total += abs(float(after) - float(before)) / float(self.scale[info.name])
+            else:
+                total += 1.0
+        return round(total, 6)
+
+
+def _same(a: object, b: object) -> bool:
+    if pd.isna(a) and pd.isna(b):
+        return True
+    if pd.isna(a) or pd.isna(b):
+        return False
+    if isinstance(a, float | int | np.number) and isinstance(b, float | int | np.number):
+        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+    return str(a) == str(b)

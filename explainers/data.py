@@ -1,0 +1,332 @@
+"""Tables as the engine sees them: typed features, a target, a schema and a content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .spec import MAX_CLASSES, DatasetSpec, infer_spec, load_spec
+
+DATASETS_DIR = Path(__file__).resolve().parent.parent / "datasets"
+DEFAULT_DATASET = "credit"
+
+
+@dataclass(frozen=True)
+class FeatureInfo:
+    """Type and observed range of one original column."""
+
+    name: str
+    kind: Literal["numeric", "categorical"]
+    categories: tuple[str, ...] = ()
+    minimum: float = float("nan")
+    maximum: float = float("nan")
+    integer: bool = False
+    fill_value: float | str = 0.0  # median or mode, used where sampling needs a value
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Features in original columns (numbers as float, categories as pandas categoricals) and target."""
+
+    spec: DatasetSpec
+    features: pd.DataFrame
+    target: pd.Series
+    schema: tuple[FeatureInfo, ...]
+    classes: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()
+    data_hash: str = ""
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def task(self) -> str:
+        return self.spec.task
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [f.name for f in self.schema]
+
+    @cached_property
+    def info(self) -> dict[str, FeatureInfo]:
+        return {f.name: f for f in self.schema}
+
+    @property
+    def categorical(self) -> list[str]:
+        return [f.name for f in self.schema if f.kind == "categorical"]
+
+    @property
+    def numeric(self) -> list[str]:
+        return [f.name for f in self.schema if f.kind == "numeric"]
+
+    @property
+    def positive_class(self) -> str | None:
+        return self.spec.positive_class
+
+    def row(self, index: int) -> pd.DataFrame:
+        """One row of features as a one-row frame; raises InputError when out of range."""
+        n = len(self.features)
+        if not isinstance(index, int | np.integer) or not 0 <= index < n:
+            raise InputError(f"row {index} does not exist; choose a row from 0 to {n - 1}.")
+        return self.features.iloc[[int(index)]]
+
+    def coerce(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Cast a frame of original columns to this schema's types (unknown categories become NaN)."""
+        missing = [c for c in self.feature_names if c not in frame.columns]
+        if missing:
+            raise InputError("the rows lack feature columns: " + ", ".join(missing) + ".")
+        out = {}
+        for info in self.schema:
+            column = frame[info.name]
+            if info.kind == "categorical":
+                if isinstance(column.dtype, pd.CategoricalDtype) and tuple(
+                    column.cat.categories
+                ) == info.categories:
+                    out[info.name] = column
+                else:
+                    values = column.astype("object").where(column.notna(), None)
+                    values = values.map(lambda v: None if v is None else str(v))
+                    out[info.name] = pd.Categorical(values, categories=list(info.categories))
+            else:
+                out[info.name] = pd.to_numeric(column, errors="coerce").astype("float64")
+        return pd.DataFrame(out, index=frame.index)
+
+    def to_codes(self, frame: pd.DataFrame) -> np.ndarray:
+        """Numeric matrix: numbers as they are, categories as their code, missing as NaN."""
+        frame = self.coerce(frame)
+        columns = []
+        for info in self.schema:
+            column = frame[info.name]
+            if info.kind == "categorical":
+                codes = column.cat.codes.to_numpy().astype("float64")
+                codes[codes < 0] = np.nan
+                columns.append(codes)
+            else:
+                columns.append(column.to_numpy(dtype="float64"))
+        return np.column_stack(columns) if columns else np.empty((len(frame), 0))
+
+    def from_codes(self, matrix: np.ndarray) -> pd.DataFrame:
+        """Inverse of :meth:`to_codes` (codes are rounded; out-of-range codes become missing)."""
+        matrix = np.asarray(matrix, dtype="float64")
+        out = {}
+        for j, info in enumerate(self.schema):
+            column = matrix[:, j]
+            if info.kind == "categorical":
+                codes = np.where(np.isnan(column), -1, np.rint(column)).astype("int64")
+                codes[(codes < 0) | (codes >= len(info.categories))] = -1
+                out[info.name] = pd.Categorical.from_codes(codes, categories=list(info.categories))
+            else:
+                out[info.name] = column
+        return pd.DataFrame(out)
+
+    def imputed(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """A copy with missing values filled by each column's median or mode (for sampling only)."""
+        frame = frame.copy()
+        for info in self.schema:
+            if frame[info.name].isna().any():
+                frame[info.name] = frame[info.name].fillna(info.fill_value)
+        return frame
+
+    def target_codes(self) -> np.ndarray:
+        """Target as class indices into :attr:`classes` (classification) or floats (regression)."""
+        if self.task == "regression":
+            return self.target.to_numpy(dtype="float64")
+        lookup = {c: i for i, c in enumerate(self.classes)}
+        return self.target.map(lookup).to_numpy(dtype="int64")
+
+
+def hash_frame(frame: pd.DataFrame) -> str:
+    """SHA-256 of a frame's columns, types and values (stable across runs)."""
+    digest = hashlib.sha256()
+    digest.update(repr([(str(c), str(t)) for c, t in frame.dtypes.items()]).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _schema(features: pd.DataFrame) -> tuple[FeatureInfo, ...]:
+    infos = []
+    for name in features.columns:
+        column = features[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            mode = column.mode(dropna=True)
+            infos.append(
+                FeatureInfo(
+                    str(name),
+                    "categorical",
+                    categories=tuple(map(str, column.cat.categories)),
+                    fill_value=str(mode.iloc[0]) if len(mode) else str(column.cat.categories[0]),
+                )
+            )
+        else:
+            values = column.dropna()
+            infos.append(
+                FeatureInfo(
+                    str(name),
+                    "numeric",
+                    minimum=float(values.min()) if len(values) else 0.0,
+                    maximum=float(values.max()) if len(values) else 0.0,
+                    integer=bool(len(values) and (values == values.round()).all()),
+                    fill_value=float(values.median()) if len(values) else 0.0,
+                )
+            )
+    return tuple(infos)
+
+
+def prepare_dataset(frame: pd.DataFrame, spec: DatasetSpec, notices: tuple[str, ...] = ()) -> Dataset:
+    """Check a raw table against its spec and type its columns."""
+    if frame.empty or len(frame.columns) == 0:
+        raise InputError("the table is empty; give a file with a header row and at least one data row.")
+    if frame.columns.duplicated().any():
+        dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise InputError("duplicate column names: " + ", ".join(dupes) + "; rename them and retry.")
+    if spec.target not in frame.columns:
+        raise InputError(
+            f"target column {spec.target!r} is not in the table; choose one of: "
+            + ", ".join(map(str, frame.columns[:20]))
+        )
+    target = frame[spec.target]
+    keep = target.notna()
+    if not keep.any():
+        raise InputError(f"target column {spec.target!r} is empty; choose a column with values.")
+    frame = frame.loc[keep].reset_index(drop=True)
+    notes = list(notices)
+    if (~keep).any():
+        notes.append(f"Dropped {int((~keep).sum())} rows whose target is missing.")
+    features = frame.drop(columns=[spec.target, *[c for c in spec.drop if c in frame.columns]])
+    if features.shape[1] == 0:
+        raise InputError("the table has no feature columns besides the target; add some.")
+    typed = {}
+    for name in features.columns:
+        column = features[name]
+        if pd.api.types.is_bool_dtype(column):
+            column = column.astype("string")
+        if pd.api.types.is_numeric_dtype(column):
+            values = column.astype("float64")
+            if np.isinf(values).any():
+                raise InputError(
+                    f"column {name!r} contains infinite values; replace them with numbers or blanks."
+                )
+            typed[str(name)] = values
+        else:
+            text = column.astype("object").where(column.notna(), None)
+            text = text.map(lambda v: None if v is None else str(v))
+            typed[str(name)] = pd.Categorical(text)
+    features = pd.DataFrame(typed)
+    for listed, what in ((spec.immutable, "immutable"), (spec.sensitive, "sensitive")):
+        unknown = [c for c in listed if c not in features.columns]
+        if unknown:
+            raise InputError(f"{what} features not in the table: {', '.join(unknown)}; fix the list.")
+    if spec.task == "classification":
+        labels = frame[spec.target].astype("object").map(str)
+        classes = sorted(labels.unique())
+        if len(classes) < 2:
+            raise InputError(
+                f"target column {spec.target!r} has a single class ({classes[0]}); "
+                "a classifier needs at least two."
+            )
+        if len(classes) > MAX_CLASSES:
+            raise InputError(
+                f"target column {spec.target!r} has {len(classes)} classes; for a numeric target "
+                "use task regression, otherwise choose a target with at most 20 classes."
+            )
+        positive = spec.positive_class
+        if positive is not None and positive not in classes:
+            raise InputError(
+                f"positive class {positive!r} is not a value of {spec.target!r}; "
+                f"choose one of: {', '.join(classes)}."
+            )
+        target_series = pd.Series(labels.to_numpy(), name=spec.target)
+    else:
+        numeric = pd.to_numeric(frame[spec.target], errors="coerce")
+        if numeric.isna().any():
+            raise InputError(
+                f"target column {spec.target!r} has non-numeric values; a regression needs numbers."
+            )
+        classes = []
+        target_series = pd.Series(numeric.to_numpy(dtype="float64"), name=spec.target)
+    whole = features.copy()
+    whole[spec.target] = target_series.to_numpy()
+    return Dataset(
+        spec=spec,
+        features=features,
+        target=target_series,
+        schema=_schema(features),
+        classes=tuple(classes),
+        notices=tuple(notes),
+        data_hash=hash_frame(whole),
+    )
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV or Parquet file into a frame."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"data file {path} does not exist; check the path.")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".parquet":
+            return pd.read_parquet(path)
+        if suffix in (".csv", ".txt", ".gz"):
+            return pd.read_csv(path, sep=None, engine="python")
+    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"could not read {path.name} as a table ({reason}); give a valid CSV or Parquet.") from None
+    raise InputError(f"{path.name}: unsupported file type {suffix!r}; give a .csv or .parquet file.")
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in datasets (the stems of the spec files in ``datasets/``)."""
+    return sorted(p.stem for p in DATASETS_DIR.glob("*.toml"))
+
+
+def builtin_spec(name: str) -> DatasetSpec:
+    path = DATASETS_DIR / f"{name}.toml"
+    if not path.exists():
+        raise InputError(f"unknown dataset {name!r}; choose one of: {', '.join(builtin_names())}.")
+    return load_spec(path)
+
+
+def _load_via_loader(spec: DatasetSpec) -> pd.DataFrame:
+    module_name, _, function_name = (spec.loader or "").partition(":")
+    bunch = getattr(importlib.import_module(module_name), function_name)(as_frame=True)
+    frame = bunch.frame.copy()
+    names = list(bunch.target_names)
+    frame[spec.target] = [names[int(i)] for i in frame.pop("target")]
+    return frame
+
+
+def load_builtin(name: str = DEFAULT_DATASET) -> Dataset:
+    """Load a built-in dataset by name (its file and spec ship in ``datasets/``)."""
+    spec = builtin_spec(name)
+    frame = _load_via_loader(spec) if spec.loader else read_table(DATASETS_DIR / str(spec.source))
+    return prepare_dataset(frame, spec)
+
+
+def load_dataset(path: str | Path, target: str | None = None, spec_path: str | Path | None = None) -> Dataset:
+    """Load a user table: with a spec (given, or ``<stem>.toml`` beside it), or with an inferred one."""
+    path = Path(path)
+    if not path.exists() and str(path) in builtin_names():
+        dataset = load_builtin(str(path))
+        if target is not None and target != dataset.spec.target:
+            raise InputError(f"dataset {path} has target {dataset.spec.target!r}, not {target!r}.")
+        return dataset
+    frame = read_table(path)
+    beside = path.with_suffix(".toml")
+    spec_file = Path(spec_path) if spec_path else (beside if beside.exists() else None)
+    if spec_file is not None:
+        spec = load_spec(spec_file)
+        if target is not None and target != spec.target:
+            if spec_path:
+                raise InputError(f"the spec names target {spec.target!r}, not {target!r}; make them agree.")
+        else:
+            return prepare_dataset(frame, spec)
+    if target is None:
+        raise InputError("no target column given; pass --target COLUMN.")
+    spec, notices = infer_spec(frame, target, name=path.stem)
+    return prepare_dataset(frame, spec, tuple(notices))

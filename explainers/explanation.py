@@ -1,0 +1,116 @@
+"""One row's whole local explanation, and the workspace that builds per-dataset structures once."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from functools import cached_property
+from importlib import metadata
+
+import pandas as pd
+
+from .attributions import LimeExplanation, LimeSetup, ShapValues, shap_values
+from .counterfactuals import CounterfactualResult, CounterfactualSearch, plain, prediction_dict
+from .data import Dataset
+from .models import TabularModel
+
+_PACKAGES = ("shap", "lime", "dice-ml", "xgboost", "pandas", "numpy", "scikit-learn")
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages an explanation depends on (for reproducibility stamps)."""
+    versions = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "missing"
+    return versions
+
+
+class Workspace:
+    """A dataset and its model, with LIME's statistics and DiCE's structures built on first use."""
+
+    def __init__(self, dataset: Dataset, model: TabularModel, seed: int = 0):
+        self.dataset = dataset
+        self.model = model
+        self.seed = seed
+
+    @cached_property
+    def lime(self) -> LimeSetup:
+        return LimeSetup(self.model, seed=self.seed)
+
+    @cached_property
+    def counterfactuals(self) -> CounterfactualSearch:
+        return CounterfactualSearch(self.model)
+
+    def explain(
+        self,
+        row: int,
+        counterfactuals: int = 4,
+        method: str = "random",
+        seed: int | None = None,
+        with_lime: bool = True,
+    ) -> LocalExplanation:
+        """Prediction, SHAP, LIME and counterfactuals for the row at position ``row``."""
+        seed = self.seed if seed is None else seed
+        frame = self.dataset.row(row)
+        lime = self.lime.explain(frame, seed=seed) if with_lime else None
+        found = (
+            self.counterfactuals.generate(frame, total=counterfactuals, method=method, seed=seed)
+            if counterfactuals > 0
+            else None
+        )
+        return LocalExplanation(
+            row=int(row),
+            features={k: plain(v) for k, v in frame.iloc[0].items()},
+            prediction=prediction_dict(self.model, frame)[0],
+            shap=shap_values(self.model, frame, seed=seed),
+            lime=lime,
+            counterfactuals=found,
+            seed=seed,
+        )
+
+    def stamp(self) -> dict:
+        """What a reader needs to reproduce a figure: hashes, seed, versions."""
+        return {
+            "dataset": self.dataset.spec.name,
+            "data_sha256": self.dataset.data_hash,
+            "model_sha256": self.model.model_hash,
+            "model": self.model.source,
+            "seed": self.seed,
+            "versions": package_versions(),
+        }
+
+
+@dataclass(frozen=True)
+class LocalExplanation:
+    """Everything the engine says about one row."""
+
+    row: int
+    features: dict[str, object]
+    prediction: dict[str, object]
+    shap: ShapValues
+    lime: LimeExplanation | None
+    counterfactuals: CounterfactualResult | None
+    seed: int
+
+    def to_dict(self, task: str) -> dict:
+        return {
+            "task": task,
+            "row": self.row,
+            "seed": self.seed,
+            "features": self.features,
+            "prediction": self.prediction,
+            "shap": self.shap.to_dict(),
+            "lime": None if self.lime is None else self.lime.to_dict(),
+            "counterfactuals": [] if self.counterfactuals is None
+            else [c.to_dict() for c in self.counterfactuals.counterfactuals],
+            "counterfactual_search": None if self.counterfactuals is None
+            else {k: v for k, v in self.counterfactuals.to_dict().items() if k != "counterfactuals"},
+        }
+
+
+def frame_of(row: dict[str, object], dataset: Dataset) -> pd.DataFrame:
+    """A one-row frame in the dataset's types from a mapping of original columns."""
+    return dataset.coerce(pd.DataFrame([row]))

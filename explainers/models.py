@@ -1,0 +1,348 @@
+"""Models behind one adapter: ``predict`` / ``predict_proba`` on a frame of original columns."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import xgboost as xgb
+
+from .data import Dataset
+from .errors import InputError
+
+ModelKind = Literal["xgboost", "sklearn"]
+DEFAULT_SEED = 0
+TEST_SIZE = 0.2
+DEFAULT_PARAMS = {
+    "n_estimators": 300,
+    "max_depth": 4,
+    "learning_rate": 0.05,
+    "subsample": 0.8,
+    "colsample_bytree": 0.8,
+    "min_child_weight": 1.0,
+    "max_cat_to_onehot": 1,
+    "tree_method": "hist",
+}
+PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
+
+
+def cache_dir() -> Path:
+    """Where trained default models are cached (``XAI_CACHE_DIR``, else ``.cache`` in the project)."""
+    root = os.environ.get("XAI_CACHE_DIR") or Path(__file__).resolve().parent.parent / ".cache"
+    return Path(root)
+
+
+@dataclass(eq=False)
+class TabularModel:
+    """A fitted model bound to a dataset's schema.
+
+    Every method takes a frame of original columns; the adapter casts it to what the model expects.
+    """
+
+    estimator: object
+    kind: ModelKind
+    dataset: Dataset
+    classes: tuple[str, ...]
+    model_hash: str
+    source: str
+    details: dict = field(default_factory=dict)
+
+    @property
+    def task(self) -> str:
+        return self.dataset.task
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.task == "classification"
+
+    @property
+    def positive_index(self) -> int:
+        """Index of the class whose probability the charts show (the spec's positive class)."""
+        positive = self.dataset.positive_class
+        if positive in self.classes:
+            return self.classes.index(positive)
+        return len(self.classes) - 1
+
+    def _model_input(self, frame: pd.DataFrame) -> pd.DataFrame:
+        typed = self.dataset.coerce(frame)
+        if self.kind == "sklearn":
+            for name in self.dataset.categorical:
+                typed[name] = typed[name].astype("object").where(typed[name].notna(), np.nan)
+        return typed
+
+    def predict_margin(self, frame: pd.DataFrame) -> np.ndarray:
+        """Raw model output (log-odds for XGBoost classifiers, the value for regressors)."""
+        if self.kind != "xgboost":
+            raise InputError("raw margins exist only for XGBoost models.")
+        return np.asarray(
+            self.estimator.inplace_predict(self._model_input(frame), predict_type="margin")
+        )
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        """Class probabilities, columns in :attr:`classes` order."""
+        if not self.is_classifier:
+            raise InputError("probabilities exist only for classifiers; this model is a regressor.")
+        data = self._model_input(frame)
+        if self.kind == "xgboost":
+            out = np.asarray(self.estimator.inplace_predict(data), dtype="float64")
+            return np.column_stack([1.0 - out, out]) if out.ndim == 1 else out
+        return np.asarray(self.estimator.predict_proba(data), dtype="float64")
+
+    def predict_value(self, frame: pd.DataFrame) -> np.ndarray:
+        """Predicted values of a regressor."""
+        if self.is_classifier:
+            raise InputError("values exist only for regressors; this model is a classifier.")
+        data = self._model_input(frame)
+        if self.kind == "xgboost":
+            return np.asarray(self.estimator.inplace_predict(data), dtype="float64")
+        return np.asarray(self.estimator.predict(data), dtype="float64")
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        """Predicted class labels (classifiers) or values (regressors)."""
+        if self.is_classifier:
+            return np.asarray(self.classes, dtype=object)[self.predict_proba(frame).argmax(axis=1)]
+        return self.predict_value(frame)
+
+    def score(self, frame: pd.DataFrame) -> np.ndarray:
+        """The number a chart shows: P(positive class) for classifiers, the value for regressors."""
+        if self.is_classifier:
+            return self.predict_proba(frame)[:, self.positive_index]
+        return self.predict_value(frame)
+
+
+def train_test_indices(dataset: Dataset, seed: int = DEFAULT_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed-seed 80/20 split of row positions (stratified for classification)."""
+    from sklearn.model_selection import train_test_split
+
+    positions = np.arange(len(dataset.features))
+    stratify = dataset.target if dataset.task == "classification" else None
+    if stratify is not None and dataset.target.value_counts().min() < 2:
+        stratify = None
+    train, test = train_test_split(
+        positions, test_size=TEST_SIZE, random_state=seed, stratify=stratify
+    )
+    return np.sort(train), np.sort(test)
+
+
+def _objective(dataset: Dataset) -> dict:
+    if dataset.task == "regression":
+        return {"objective": "reg:squarederror"}
+    if len(dataset.classes) == 2:
+        return {"objective": "binary:logistic"}
+    return {"objective": "multi:softprob", "num_class": len(dataset.classes)}
+
+
+def _hash_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def train_default_model(
+    dataset: Dataset, seed: int = DEFAULT_SEED, use_cache: bool = True
+) -> TabularModel:
+    """Train (or load from the disk cache) the default XGBoost model on the fixed-seed train split."""
+    params = {**DEFAULT_PARAMS, **_objective(dataset), "seed": seed, "nthread": 2}
+    key = _hash_bytes(f"{dataset.data_hash}|{json.dumps(params, sort_keys=True)}|{xgb.__version__}".encode())
+    path = cache_dir() / "models" / f"{key[:24]}.ubj"
+    booster: xgb.Booster | None = None
+    if use_cache and path.exists():
+        try:
+            booster = xgb.Booster(model_file=str(path))
+        except xgb.core.XGBoostError:
+            booster = None
+    if booster is None:
+        train, _ = train_test_indices(dataset, seed)
+        rounds = params.pop("n_estimators")
+        matrix = xgb.DMatrix(
+            dataset.features.iloc[train],
+            label=dataset.target_codes()[train],
+            enable_categorical=True,
+        )
+        booster = xgb.train(params, matrix, num_boost_round=rounds)
+        if use_cache:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp.ubj")
+            booster.save_model(str(tmp))
+            tmp.replace(path)
+    raw = booster.save_raw(raw_format="ubj")
+    return TabularModel(
+        estimator=booster,
+        kind="xgboost",
+        dataset=dataset,
+        classes=dataset.classes,
+        model_hash=_hash_bytes(bytes(raw)),
+        source="default XGBoost (trained on the 80% split)",
+        details={"seed": seed, "trees": int(booster.num_boosted_rounds())},
+    )
+
+
+def _check_features(expected: list[str] | None, dataset: Dataset) -> None:
+    if expected is None:
+        return
+    have = dataset.feature_names
+    missing = [c for c in expected if c not in have]
+    extra = [c for c in have if c not in expected]
+    problems = []
+    if missing:
+        problems.append("missing from the table: " + ", ".join(missing))
+    if extra:
+        problems.append("not used by the model: " + ", ".join(extra))
+    if not problems and list(expected) != have:
+        problems.append("in another order: the model expects " + ", ".join(expected))
+    if problems:
+        raise InputError(
+            "the model's features do not match the table (" + "; ".join(problems)
+            + "); give the table the model was trained on."
+        )
+
+
+def _load_xgboost(path: Path, dataset: Dataset) -> TabularModel:
+    try:
+        booster = xgb.Booster(model_file=str(path))
+        config = json.loads(booster.save_config())
+    except (xgb.core.XGBoostError, ValueError, UnicodeDecodeError):
+        raise InputError(
+            f"{path.name} is not a readable XGBoost model (corrupt or truncated?); "
+            "save it again with model.save_model('model.json')."
+        ) from None
+    objective = config["learner"]["objective"]["name"]
+    _check_features(booster.feature_names, dataset)
+    if booster.feature_names is None and booster.num_features() != len(dataset.feature_names):
+        raise InputError(
+            f"the model expects {booster.num_features()} features but the table has "
+            f"{len(dataset.feature_names)}; give the table the model was trained on."
+        )
+    if booster.feature_names is None:
+        booster.feature_names = dataset.feature_names
+    types = booster.feature_types or []
+    wrong = [
+        name
+        for name, kind in zip(dataset.feature_names, types, strict=False)
+        if (kind == "c") != (dataset.info[name].kind == "categorical")
+    ]
+    if wrong:
+        raise InputError(
+            "the model and the table disagree on which columns are categorical: " + ", ".join(wrong)
+            + "; give the table the model was trained on."
+        )
+    is_classifier = objective.startswith(("binary:", "multi:"))
+    if is_classifier != (dataset.task == "classification"):
+        raise InputError(
+            f"the model is a {'classifier' if is_classifier else 'regressor'} but the target "
+            f"{dataset.spec.target!r} makes this a {dataset.task} task; choose the matching target."
+        )
+    if objective.startswith("multi:"):
+        n_class = int(config["learner"]["learner_model_param"]["num_class"])
+        if n_class != len(dataset.classes):
+            raise InputError(
+                f"the model predicts {n_class} classes but the target has {len(dataset.classes)} "
+                f"({', '.join(dataset.classes)}); choose the matching target."
+            )
+    elif is_classifier and len(dataset.classes) != 2:
+        raise InputError(
+            f"the model is binary but the target has {len(dataset.classes)} classes; "
+            "choose the matching target."
+        )
+    return TabularModel(
+        estimator=booster,
+        kind="xgboost",
+        dataset=dataset,
+        classes=dataset.classes,
+        model_hash=_hash_bytes(path.read_bytes()),
+        source=path.name,
+        details={"objective": objective, "trees": int(booster.num_boosted_rounds())},
+    )
+
+
+def _load_skops(path: Path, dataset: Dataset, trusted: tuple[str, ...] = ()) -> TabularModel:
+    import skops.io as sio
+
+    try:
+        untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in trusted]
+        if untrusted:
+            raise InputError(
+                f"{path.name} contains types that are not trusted ({', '.join(untrusted)}); "
+                "it was not loaded. Save the model with standard scikit-learn types only."
+            )
+        estimator = sio.load(path, trusted=list(trusted) or None)
+    except InputError:
+        raise
+    except Exception:  # noqa: BLE001 - skops raises many types on corrupt input
+        raise InputError(
+            f"{path.name} is not a readable skops file (corrupt or truncated?); "
+            "save it again with skops.io.dump(model, 'model.skops')."
+        ) from None
+    _check_features(
+        [str(c) for c in getattr(estimator, "feature_names_in_", [])] or None, dataset
+    )
+    classes: tuple[str, ...] = ()
+    if dataset.task == "classification":
+        if not hasattr(estimator, "predict_proba"):
+            raise InputError(f"{path.name} has no predict_proba; a classifier must give probabilities.")
+        classes = tuple(str(c) for c in getattr(estimator, "classes_", ()))
+        if sorted(classes) != list(dataset.classes):
+            raise InputError(
+                f"the model's classes ({', '.join(classes)}) differ from the target's values "
+                f"({', '.join(dataset.classes)}); choose the matching target."
+            )
+    elif not hasattr(estimator, "predict"):
+        raise InputError(f"{path.name} has no predict method.")
+    return TabularModel(
+        estimator=estimator,
+        kind="sklearn",
+        dataset=dataset,
+        classes=classes,
+        model_hash=_hash_bytes(path.read_bytes()),
+        source=path.name,
+        details={"type": type(estimator).__name__},
+    )
+
+
+def load_model(
+    path: str | Path, dataset: Dataset, allow_pickle: bool = False, trusted: tuple[str, ...] = ()
+) -> TabularModel:
+    """Load a model file and check it against the dataset.
+
+    Parameters
+    ----------
+    path : XGBoost ``.json`` / ``.ubj`` file, or a scikit-learn model saved with skops (``.skops``).
+    dataset : the table the model is explained on.
+    allow_pickle : load pickle/joblib files; only for trusted files on the server's own disk.
+    trusted : skops type names the operator trusts beyond skops' defaults.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"model file {path} does not exist; check the path.")
+    suffix = path.suffix.lower()
+    if suffix in (".json", ".ubj"):
+        return _load_xgboost(path, dataset)
+    if suffix == ".skops":
+        return _load_skops(path, dataset, trusted)
+    if suffix in PICKLE_SUFFIXES:
+        if not allow_pickle:
+            raise InputError(
+                f"{path.name} is a pickle file, which can run arbitrary code when loaded; save the "
+                "model as XGBoost JSON or with skops, or (operator only) pass --allow-pickle."
+            )
+        import joblib
+
+        estimator = joblib.load(path)
+        if isinstance(estimator, xgb.XGBModel):
+            estimator = estimator.get_booster()
+        if isinstance(estimator, xgb.Booster):
+            tmp = path.with_suffix(".converted.ubj")
+            estimator.save_model(str(tmp))
+            try:
+                return _load_xgboost(tmp, dataset)
+            finally:
+                tmp.unlink(missing_ok=True)
+        classes = tuple(str(c) for c in getattr(estimator, "classes_", ()))
+        return TabularModel(estimator, "sklearn", dataset, classes, _hash_bytes(path.read_bytes()), path.name)
+    raise InputError(
+        f"{path.name}: unsupported model file {suffix!r}; give an XGBoost .json/.ubj or a .skops file."
+    )

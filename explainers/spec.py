@@ -1,0 +1,187 @@
+"""Dataset specs: what a table means (target, task, outcome, feature texts, constraints).
+
+A spec is read from a TOML file shipped beside a built-in dataset, or inferred from a table that
+comes without one (:func:`infer_spec`).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from .errors import InputError
+
+Task = Literal["classification", "regression"]
+LANGUAGES = ("en", "pt-BR")
+
+_ID_NAME = re.compile(r"^(id|.*_id|id_.*|rownames|row_?id|index|unnamed: ?\d+|key)$", re.IGNORECASE)
+_POSITIVE_WORDS = ("1", "1.0", "yes", "true", "good", "approved", "positive", "benign", "sim")
+MAX_CLASSES = 20
+
+
+@dataclass(frozen=True)
+class FeatureText:
+    """Plain-language description and unit of one feature, by language."""
+
+    description: Mapping[str, str] = field(default_factory=dict)
+    unit: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What a table means: which column is the target, the task, and constraints for explanations."""
+
+    name: str
+    target: str
+    task: Task
+    positive_class: str | None = None
+    class_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    features: Mapping[str, FeatureText] = field(default_factory=dict)
+    immutable: tuple[str, ...] = ()
+    sensitive: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+    title: Mapping[str, str] = field(default_factory=dict)
+    description: Mapping[str, str] = field(default_factory=dict)
+    source: str | None = None
+    loader: str | None = None
+
+    def text(self, mapping: Mapping[str, str], lang: str, fallback: str) -> str:
+        """The text for ``lang`` from a by-language mapping, falling back to English, then ``fallback``."""
+        return mapping.get(lang) or mapping.get("en") or fallback
+
+    def feature_label(self, feature: str, lang: str = "en") -> str:
+        """Plain-language name of a feature (its column name when the spec has none)."""
+        info = self.features.get(feature)
+        return self.text(info.description, lang, feature) if info else feature
+
+    def feature_unit(self, feature: str, lang: str = "en") -> str:
+        info = self.features.get(feature)
+        return self.text(info.unit, lang, "") if info else ""
+
+    def class_label(self, value: str, lang: str = "en") -> str:
+        return self.text(self.class_labels.get(str(value), {}), lang, str(value))
+
+    def display_title(self, lang: str = "en") -> str:
+        return self.text(self.title, lang, self.name)
+
+
+def _by_language(raw: object, where: str) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if isinstance(raw, str):
+        return {"en": raw}
+    if isinstance(raw, Mapping):
+        return {str(k): str(v) for k, v in raw.items()}
+    raise InputError(f"{where} must be a text or a table of texts by language; fix the spec file.")
+
+
+def spec_from_mapping(raw: Mapping[str, object], name: str) -> DatasetSpec:
+    """Build a spec from a parsed TOML mapping, checking the keys a spec needs."""
+    target = raw.get("target")
+    if not isinstance(target, str) or not target:
+        raise InputError(f"spec {name!r} has no 'target'; add target = \"COLUMN\" to the spec file.")
+    task = raw.get("task", "classification")
+    if task not in ("classification", "regression"):
+        raise InputError(
+            f"spec {name!r} has task {task!r}; use task = \"classification\" or \"regression\"."
+        )
+    features: dict[str, FeatureText] = {}
+    for feature, info in dict(raw.get("features", {}) or {}).items():
+        info = dict(info)
+        description = {k: v for k, v in info.items() if not k.startswith("unit")}
+        unit = {k.removeprefix("unit_"): v for k, v in info.items() if k.startswith("unit_")}
+        features[str(feature)] = FeatureText(
+            _by_language(description, f"feature {feature}"), _by_language(unit, f"unit {feature}")
+        )
+    class_labels = {
+        str(k): _by_language(v, f"class label {k}")
+        for k, v in dict(raw.get("class_labels", {}) or {}).items()
+    }
+    positive = raw.get("positive_class")
+    return DatasetSpec(
+        name=str(raw.get("name", name)),
+        target=target,
+        task=task,
+        positive_class=None if positive is None else str(positive),
+        class_labels=class_labels,
+        features=features,
+        immutable=tuple(raw.get("immutable", ()) or ()),
+        sensitive=tuple(raw.get("sensitive", ()) or ()),
+        drop=tuple(raw.get("drop", ()) or ()),
+        title=_by_language(raw.get("title"), "title"),
+        description=_by_language(raw.get("description"), "description"),
+        source=raw.get("source"),  # type: ignore[arg-type]
+        loader=raw.get("loader"),  # type: ignore[arg-type]
+    )
+
+
+def load_spec(path: str | Path) -> DatasetSpec:
+    """Read a spec TOML file."""
+    path = Path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"spec file {path} does not exist; check the path.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"spec file {path} is not valid TOML ({exc}); fix its syntax.") from None
+    return spec_from_mapping(raw, path.stem)
+
+
+def _looks_like_id(column: pd.Series, name: str) -> bool:
+    if _ID_NAME.match(str(name)):
+        return True
+    n = len(column)
+    if n < 20 or column.isna().any() or column.nunique() != n:
+        return False
+    if pd.api.types.is_integer_dtype(column):
+        return bool(column.is_monotonic_increasing or column.is_monotonic_decreasing)
+    return not pd.api.types.is_numeric_dtype(column)
+
+
+def infer_task(target: pd.Series) -> Task:
+    """Classification for text, boolean or few-valued integer targets; regression otherwise."""
+    values = target.dropna()
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return "classification"
+    is_whole = bool((values == values.round()).all())
+    return "classification" if is_whole and values.nunique() <= 10 else "regression"
+
+
+def infer_positive_class(classes: list[str]) -> str | None:
+    """For two classes, the one whose name reads as the favourable outcome, else the second."""
+    if len(classes) != 2:
+        return None
+    for value in classes:
+        if value.strip().lower() in _POSITIVE_WORDS:
+            return value
+    return sorted(classes)[1]
+
+
+def infer_spec(frame: pd.DataFrame, target: str, name: str = "uploaded") -> tuple[DatasetSpec, list[str]]:
+    """Infer a spec for a table without one; returns the spec and notices for the user."""
+    if target not in frame.columns:
+        raise InputError(
+            f"target column {target!r} is not in the table; choose one of: "
+            + ", ".join(map(str, frame.columns[:20]))
+        )
+    notices: list[str] = []
+    drop = [c for c in frame.columns if c != target and _looks_like_id(frame[c], str(c))]
+    if drop:
+        notices.append("Dropped ID-like columns: " + ", ".join(map(str, drop)) + ".")
+    task = infer_task(frame[target])
+    positive = None
+    if task == "classification":
+        classes = sorted(frame[target].dropna().astype(str).unique())
+        positive = infer_positive_class(classes)
+    return DatasetSpec(name=name, target=target, task=task, positive_class=positive, drop=tuple(drop)), notices
+
+
+def with_overrides(spec: DatasetSpec, immutable: tuple[str, ...] | None = None) -> DatasetSpec:
+    """A copy of ``spec`` with the immutable features replaced (when given)."""
+    return spec if immutable is None else replace(spec, immutable=tuple(immutable))
