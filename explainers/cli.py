@@ -129,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted.", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - the promise is: never a traceback
+    except Exception as exc:
         reason = str(exc).splitlines()[0][:200] if str(exc) else ""
         print(f"error: unexpected {type(exc).__name__}: {reason}; please report it.", file=sys.stderr)
         return 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import random
 import time
 from collections.abc import Mapping, Sequence
@@ -119,8 +118,11 @@ class CounterfactualSearch:
     """DiCE's data interface and explainers for one dataset and model, built once."""
 
     def __init__(self, model: TabularModel):
-        os.environ.setdefault("TQDM_DISABLE", "1")  # DiCE draws a progress bar per query
         import dice_ml
+        from dice_ml.explainer_interfaces import explainer_base
+
+        # DiCE draws a progress bar on stderr for every query; one query needs none.
+        explainer_base.tqdm = lambda iterable, *args, **kwargs: iterable
 
         self.model = model
         dataset = model.dataset
@@ -278,7 +280,7 @@ class CounterfactualSearch:
             found = result.cf_examples_list[0].final_cfs_df
             if found is not None:
                 proposed = found.drop(columns=[self._outcome], errors="ignore")
-        except Exception as exc:  # noqa: BLE001 - DiCE signals "none found" and its own bugs alike
+        except Exception as exc:
             message = f"DiCE found no counterfactual ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})."
         kept, rejected = self.recheck(row, proposed, vary, ranges, desired)
         seconds = time.perf_counter() - started

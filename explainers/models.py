@@ -272,7 +272,7 @@ def _load_skops(path: Path, dataset: Dataset, trusted: tuple[str, ...] = ()) -> 
         estimator = sio.load(path, trusted=list(trusted) or None)
     except InputError:
         raise
-    except Exception:  # noqa: BLE001 - skops raises many types on corrupt input
+    except Exception:
         raise InputError(
             f"{path.name} is not a readable skops file (corrupt or truncated?); "
             "save it again with skops.io.dump(model, 'model.skops')."

@@ -1,0 +1,246 @@
+"""Plotly figures for the dashboard and reports. Drawing only: every number comes from the engine.
+
+One colour means "pushes toward the positive outcome" (or "raises the prediction" for regression)
+everywhere; the palette is Okabe-Ito, safe for colour-blind readers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .attributions import LimeExplanation, ShapValues
+from .global_views import GlobalShap, PartialDependence
+
+TOWARD_POSITIVE = "#0072B2"  # blue
+TOWARD_NEGATIVE = "#D55E00"  # vermillion
+NEUTRAL = "#999999"
+ACCENT = "#E69F00"  # orange: the current value, thresholds
+LOW_HIGH_SCALE = [[0.0, "#56B4E9"], [0.5, "#F0E442"], [1.0, "#CC79A7"]]
+_LAYOUT = {"template": "plotly_white", "margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "font": {"size": 13}}
+
+
+def _finish(figure: go.Figure, title: str, height: int = 420) -> go.Figure:
+    figure.update_layout(title={"text": title, "x": 0}, height=height, **_LAYOUT)
+    return figure
+
+
+def direction_colours(values) -> list[str]:
+    return [TOWARD_POSITIVE if v >= 0 else TOWARD_NEGATIVE for v in values]
+
+
+def format_value(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "missing"
+    if isinstance(value, float | np.floating):
+        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+    return str(value)
+
+
+def waterfall(
+    shap: ShapValues, features: pd.Series, labels: dict[str, str], max_features: int = 12,
+    title: str = "Why this prediction (SHAP)",
+) -> go.Figure:
+    """Base value, then each feature's push, ending at the model output; small ones are grouped."""
+    values = shap.values.iloc[0]
+    order = values.abs().sort_values(ascending=False).index
+    shown, rest = list(order[:max_features]), list(order[max_features:])
+    names = [f"{labels.get(c, c)} = {format_value(features[c])}" for c in shown]
+    deltas = [float(values[c]) for c in shown]
+    if rest:
+        names.append(f"{len(rest)} other features")
+        deltas.append(float(values[rest].sum()))
+    names, deltas = names[::-1], deltas[::-1]
+    figure = go.Figure(
+        go.Waterfall(
+            orientation="h",
+            y=["Average prediction (base)", *names, "This prediction"],
+            x=[shap.base_value, *deltas, 0],
+            measure=["absolute", *["relative"] * len(deltas), "total"],
+            increasing={"marker": {"color": TOWARD_POSITIVE}},
+            decreasing={"marker": {"color": TOWARD_NEGATIVE}},
+            totals={"marker": {"color": NEUTRAL}},
+            text=[f"{shap.base_value:.3f}", *[f"{d:+.3f}" for d in deltas], f"{float(shap.output[0]):.3f}"],
+            textposition="outside",
+            connector={"line": {"color": "#cccccc"}},
+        )
+    )
+    figure.update_xaxes(title=f"model output ({shap.space})")
+    return _finish(figure, title, height=max(360, 32 * (len(names) + 2)))
+
+
+def attribution_comparison(
+    shap_row: dict[str, float], lime: LimeExplanation, labels: dict[str, str], max_features: int = 10
+) -> go.Figure:
+    """SHAP and LIME side by side, each scaled to its largest absolute value (their units differ)."""
+    shap_series = pd.Series(shap_row)
+    lime_series = pd.Series(lime.weights)
+    order = (shap_series.abs() / max(shap_series.abs().max(), 1e-12)).add(
+        lime_series.abs() / max(lime_series.abs().max(), 1e-12), fill_value=0
+    ).sort_values(ascending=False).index[:max_features][::-1]
+    figure = go.Figure()
+    for name, series, pattern in (("SHAP", shap_series, ""), ("LIME", lime_series, "/")):
+        scaled = series[order] / max(series.abs().max(), 1e-12)
+        figure.add_bar(
+            y=[labels.get(c, c) for c in order], x=scaled, name=name, orientation="h",
+            marker={"color": direction_colours(scaled), "pattern": {"shape": pattern}},
+            customdata=series[order], hovertemplate="%{y}: %{customdata:.4f}<extra>" + name + "</extra>",
+        )
+    figure.update_layout(barmode="group")
+    figure.update_xaxes(title="share of the largest effect (each method scaled to ±1)", range=[-1.15, 1.15])
+    return _finish(figure, "SHAP and LIME side by side", height=max(360, 40 * len(order) + 80))
+
+
+def importance_bar(result: GlobalShap, labels: dict[str, str], max_features: int = 15) -> go.Figure:
+    top = result.importance.iloc[:max_features][::-1]
+    figure = go.Figure(go.Bar(x=top.to_numpy(), y=[labels.get(c, c) for c in top.index], orientation="h",
+                              marker={"color": NEUTRAL}))
+    figure.update_xaxes(title=f"mean |SHAP| ({result.shap.space})")
+    return _finish(figure, "Which features matter most overall", height=max(360, 28 * len(top) + 80))
+
+
+def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str], max_features: int = 12,
+             seed: int = 0) -> go.Figure:
+    """One dot per row and feature: x is the SHAP value, colour the feature's value (low to high)."""
+    rng = np.random.default_rng(seed)
+    top = list(result.importance.index[:max_features])[::-1]
+    figure = go.Figure()
+    for position, name in enumerate(top):
+        shap_column = result.shap.values[name].to_numpy()
+        raw = features[name]
+        if isinstance(raw.dtype, pd.CategoricalDtype):
+            colour = raw.cat.codes.replace(-1, np.nan).to_numpy(dtype="float64")
+        else:
+            colour = raw.to_numpy(dtype="float64")
+        low, high = np.nanmin(colour) if np.isfinite(colour).any() else 0, np.nanmax(colour) if np.isfinite(colour).any() else 1
+        scaled = (colour - low) / (high - low) if high > low else np.zeros_like(colour)
+        figure.add_scattergl(
+            x=shap_column, y=position + rng.uniform(-0.3, 0.3, len(shap_column)), mode="markers",
+            marker={"size": 4, "color": np.nan_to_num(scaled, nan=0.5), "colorscale": LOW_HIGH_SCALE,
+                    "cmin": 0, "cmax": 1, "showscale": position == 0,
+                    "colorbar": {"title": "feature value", "tickvals": [0, 1], "ticktext": ["low", "high"]}},
+            name=labels.get(name, name), showlegend=False,
+            text=[format_value(v) for v in raw], hovertemplate="value %{text}<br>SHAP %{x:.3f}<extra></extra>",
+        )
+    figure.update_yaxes(tickvals=list(range(len(top))), ticktext=[labels.get(c, c) for c in top])
+    figure.add_vline(x=0, line_color="#666666", line_width=1)
+    figure.update_xaxes(title=f"SHAP value ({result.shap.space}); right of 0 pushes toward the positive outcome")
+    return _finish(figure, "How each feature's values push predictions", height=max(380, 34 * len(top) + 100))
+
+
+def dependence(result: GlobalShap, features: pd.DataFrame, feature: str, colour_by: str | None,
+               labels: dict[str, str]) -> go.Figure:
+    x = features[feature]
+    y = result.shap.values[feature].to_numpy()
+    marker: dict = {"size": 5}
+    if colour_by is not None:
+        c = features[colour_by]
+        if isinstance(c.dtype, pd.CategoricalDtype):
+            marker.update(color=c.cat.codes.to_numpy(), colorscale=LOW_HIGH_SCALE, showscale=True,
+                          colorbar={"title": labels.get(colour_by, colour_by),
+                                    "tickvals": list(range(len(c.cat.categories))),
+                                    "ticktext": list(c.cat.categories)})
+        else:
+            marker.update(color=c.to_numpy(dtype="float64"), colorscale=LOW_HIGH_SCALE, showscale=True,
+                          colorbar={"title": labels.get(colour_by, colour_by)})
+    else:
+        marker["color"] = NEUTRAL
+    figure = go.Figure(go.Scattergl(x=x.astype(str) if isinstance(x.dtype, pd.CategoricalDtype) else x,
+                                    y=y, mode="markers", marker=marker))
+    figure.add_hline(y=0, line_color="#666666", line_width=1)
+    figure.update_xaxes(title=labels.get(feature, feature))
+    figure.update_yaxes(title=f"SHAP value of {feature}")
+    return _finish(figure, f"Effect of {labels.get(feature, feature)} on the prediction")
+
+
+def partial_dependence_figure(result: PartialDependence, label: str, score_name: str,
+                              current: object | None = None, threshold: float | None = None,
+                              title: str | None = None) -> go.Figure:
+    """ICE lines (thin, grey) and their average (thick); the current value and threshold marked."""
+    categorical = isinstance(result.grid[0], str)
+    x = [str(g) for g in result.grid] if categorical else result.grid
+    figure = go.Figure()
+    for line in result.ice[: min(len(result.ice), 100)] if len(result.ice) > 1 else []:
+        figure.add_scatter(x=x, y=line, mode="lines", line={"color": "rgba(120,120,120,0.25)", "width": 1},
+                           showlegend=False, hoverinfo="skip")
+    figure.add_scatter(x=x, y=result.average, mode="lines+markers", name="average" if len(result.ice) > 1
+                       else "prediction", line={"color": TOWARD_POSITIVE, "width": 3})
+    if threshold is not None:
+        figure.add_hline(y=threshold, line_dash="dash", line_color=ACCENT,
+                         annotation_text=f"decision threshold {threshold:g}")
+    if current is not None and not (isinstance(current, float) and np.isnan(current)):
+        figure.add_vline(x=str(current) if categorical else float(current), line_color="#000000",
+                         line_dash="dot", annotation_text="current value")
+    figure.update_xaxes(title=label)
+    figure.update_yaxes(title=score_name)
+    return _finish(figure, title or f"Prediction as {label} changes")
+
+
+def roc_figure(curve: pd.DataFrame) -> go.Figure:
+    figure = go.Figure(go.Scatter(x=curve.iloc[:, 0], y=curve.iloc[:, 1], mode="lines",
+                                  line={"color": TOWARD_POSITIVE}))
+    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dash", "color": NEUTRAL}, showlegend=False)
+    figure.update_xaxes(title="false positive rate")
+    figure.update_yaxes(title="true positive rate")
+    figure.update_layout(showlegend=False)
+    return _finish(figure, "ROC curve", height=360)
+
+
+def precision_recall_figure(curve: pd.DataFrame) -> go.Figure:
+    figure = go.Figure(go.Scatter(x=curve["recall"], y=curve["precision"], mode="lines",
+                                  line={"color": TOWARD_POSITIVE}))
+    figure.update_xaxes(title="recall")
+    figure.update_yaxes(title="precision")
+    return _finish(figure, "Precision-recall curve", height=360)
+
+
+def calibration_figure(curve: pd.DataFrame) -> go.Figure:
+    figure = go.Figure(go.Scatter(x=curve["predicted"], y=curve["observed"], mode="lines+markers",
+                                  line={"color": TOWARD_POSITIVE}))
+    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dash", "color": NEUTRAL}, showlegend=False)
+    figure.update_xaxes(title="predicted probability", range=[0, 1])
+    figure.update_yaxes(title="observed share", range=[0, 1])
+    figure.update_layout(showlegend=False)
+    return _finish(figure, "Calibration", height=360)
+
+
+def confusion_figure(table: pd.DataFrame) -> go.Figure:
+    figure = go.Figure(go.Heatmap(z=table.to_numpy(), x=[f"predicted {c}" for c in table.columns],
+                                  y=[f"actual {c}" for c in table.index], colorscale="Blues",
+                                  text=table.to_numpy(), texttemplate="%{text}", showscale=False))
+    figure.update_yaxes(autorange="reversed")
+    return _finish(figure, "Confusion matrix", height=340)
+
+
+def predicted_vs_actual(actual: np.ndarray, predicted: np.ndarray, target: str) -> go.Figure:
+    figure = go.Figure(go.Scattergl(x=actual, y=predicted, mode="markers", marker={"size": 4, "color": TOWARD_POSITIVE}))
+    low, high = float(min(actual.min(), predicted.min())), float(max(actual.max(), predicted.max()))
+    figure.add_scatter(x=[low, high], y=[low, high], mode="lines", line={"dash": "dash", "color": NEUTRAL})
+    figure.update_layout(showlegend=False)
+    figure.update_xaxes(title=f"actual {target}")
+    figure.update_yaxes(title=f"predicted {target}")
+    return _finish(figure, "Predicted against actual", height=380)
+
+
+def residuals_figure(actual: np.ndarray, predicted: np.ndarray) -> go.Figure:
+    figure = go.Figure(go.Scattergl(x=predicted, y=actual - predicted, mode="markers",
+                                    marker={"size": 4, "color": TOWARD_NEGATIVE}))
+    figure.add_hline(y=0, line_color="#666666")
+    figure.update_xaxes(title="predicted")
+    figure.update_yaxes(title="actual − predicted")
+    return _finish(figure, "Residuals", height=380)
+
+
+def shap_before_after(before: dict[str, float], after: dict[str, float], labels: dict[str, str],
+                      max_features: int = 10) -> go.Figure:
+    """SHAP of the original row and the edited row, feature by feature."""
+    both = pd.DataFrame({"original": pd.Series(before), "edited": pd.Series(after)})
+    order = both.abs().max(axis=1).sort_values(ascending=False).index[:max_features][::-1]
+    figure = go.Figure()
+    for name, opacity in (("original", 0.45), ("edited", 1.0)):
+        figure.add_bar(y=[labels.get(c, c) for c in order], x=both.loc[order, name], name=name,
+                       orientation="h", opacity=opacity, marker={"color": direction_colours(both.loc[order, name])})
+    figure.update_layout(barmode="group")
+    figure.update_xaxes(title="SHAP value")
+    return _finish(figure, "SHAP: original row and edited row", height=max(360, 40 * len(order) + 80))

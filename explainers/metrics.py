@@ -1,0 +1,114 @@
+"""Test-split performance of a model: metrics and the curves behind them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .models import TabularModel, train_test_indices
+
+
+@dataclass(frozen=True, eq=False)
+class ModelEvaluation:
+    """Metrics and curves on the fixed-seed test split.
+
+    ``score`` is P(positive class) for classifiers and the predicted value for regressors.
+    """
+
+    task: str
+    rows: np.ndarray
+    y_true: np.ndarray
+    score: np.ndarray
+    metrics: dict[str, float]
+    curves: dict[str, pd.DataFrame] = field(default_factory=dict)
+    labels: tuple[str, ...] = ()
+    predicted: np.ndarray | None = None
+
+
+def evaluate(model: TabularModel, seed: int = 0) -> ModelEvaluation:
+    """Score ``model`` on the test part of its dataset's fixed-seed split."""
+    from sklearn import metrics as skm
+
+    dataset = model.dataset
+    _, test = train_test_indices(dataset, seed)
+    frame = dataset.features.iloc[test]
+    if not model.is_classifier:
+        y = dataset.target.to_numpy(dtype="float64")[test]
+        predicted = model.predict_value(frame)
+        return ModelEvaluation(
+            task="regression",
+            rows=test,
+            y_true=y,
+            score=predicted,
+            metrics={
+                "RMSE": float(np.sqrt(skm.mean_squared_error(y, predicted))),
+                "MAE": float(skm.mean_absolute_error(y, predicted)),
+                "R²": float(skm.r2_score(y, predicted)),
+            },
+            predicted=predicted,
+        )
+    probabilities = model.predict_proba(frame)
+    labels = np.asarray(dataset.target.to_numpy(dtype=object)[test], dtype=object)
+    positive = model.classes[model.positive_index]
+    is_positive = (labels == positive).astype(int)
+    score = probabilities[:, model.positive_index]
+    predicted = np.asarray(model.classes, dtype=object)[probabilities.argmax(axis=1)]
+    class_index = np.array([model.classes.index(v) for v in labels])
+    result = {
+        "accuracy": float(np.mean(predicted == labels)),
+        "log loss": float(skm.log_loss(class_index, probabilities, labels=range(len(model.classes)))),
+    }
+    if len(set(is_positive)) == 2:
+        result["ROC AUC"] = float(skm.roc_auc_score(is_positive, score))
+        result["PR AUC"] = float(skm.average_precision_score(is_positive, score))
+        result["Brier score"] = float(skm.brier_score_loss(is_positive, score))
+        fpr, tpr, _ = skm.roc_curve(is_positive, score)
+        precision, recall, _ = skm.precision_recall_curve(is_positive, score)
+        from sklearn.calibration import calibration_curve
+
+        observed, expected = calibration_curve(is_positive, score, n_bins=10, strategy="quantile")
+        curves = {
+            "roc": pd.DataFrame({"false positive rate": fpr, "true positive rate": tpr}),
+            "pr": pd.DataFrame({"recall": recall, "precision": precision}),
+            "calibration": pd.DataFrame({"predicted": expected, "observed": observed}),
+        }
+    else:
+        curves = {}
+    return ModelEvaluation(
+        task="classification",
+        rows=test,
+        y_true=labels,
+        score=score,
+        metrics=result,
+        curves=curves,
+        labels=model.classes,
+        predicted=predicted,
+    )
+
+
+def confusion_at(evaluation: ModelEvaluation, positive: str, threshold: float = 0.5) -> pd.DataFrame:
+    """Confusion matrix (rows: actual, columns: predicted) when P(positive) >= threshold means positive.
+
+    Multiclass models use the most probable class and ignore the threshold.
+    """
+    if evaluation.task != "classification":
+        raise InputError("a confusion matrix needs a classifier.")
+    if not 0.0 <= threshold <= 1.0:
+        raise InputError("the threshold must lie between 0 and 1.")
+    labels = list(evaluation.labels)
+    if len(labels) == 2:
+        other = next(c for c in labels if c != positive)
+        predicted = np.where(evaluation.score >= threshold, positive, other)
+    else:
+        predicted = evaluation.predicted
+    table = pd.crosstab(
+        pd.Categorical(evaluation.y_true, categories=labels),
+        pd.Categorical(predicted, categories=labels),
+        dropna=False,
+    )
+    table.index = pd.Index(labels, name="actual")
+    table.columns = pd.Index(labels, name="predicted")
+    return table
