@@ -18,7 +18,7 @@ TOWARD_NEGATIVE = "#D55E00"  # vermillion
 NEUTRAL = "#999999"
 ACCENT = "#E69F00"  # orange: the current value, thresholds
 LOW_HIGH_SCALE = [[0.0, "#56B4E9"], [0.5, "#F0E442"], [1.0, "#CC79A7"]]
-_LAYOUT = {"template": "plotly_white", "margin": {"l": 10, "r": 10, "t": 50, "b": 10}, "font": {"size": 13}}
+_LAYOUT = {"template": "plotly_white", "margin": {"l": 10, "r": 40, "t": 50, "b": 10}, "font": {"size": 13}}
 
 
 def _finish(figure: go.Figure, title: str, height: int = 420) -> go.Figure:
@@ -63,6 +63,7 @@ def waterfall(
             totals={"marker": {"color": NEUTRAL}},
             text=[f"{shap.base_value:.3f}", *[f"{d:+.3f}" for d in deltas], f"{float(shap.output[0]):.3f}"],
             textposition="outside",
+            cliponaxis=False,
             connector={"line": {"color": "#cccccc"}},
         )
     )

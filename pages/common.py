@@ -29,12 +29,25 @@ def evaluation(name: str, model_hash: str) -> ModelEvaluation:
 
 def current() -> tuple[str, Workspace, int]:
     """The dataset name, its workspace, and the current row, as set in the sidebar of ``app.py``."""
+    if "dataset" not in st.session_state:
+        # The first request to a fresh server was a deep link into pages/: Streamlit's legacy
+        # multipage mode then runs the page without app.py. Turn that mode off (st.navigation
+        # would, on its first run) and run again through the router, keeping the URL.
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     name = st.session_state["dataset"]
     return name, workspace(name), int(st.session_state["row"])
 
 
 def labels(ws: Workspace) -> dict[str, str]:
-    """Plain-language feature names (with units) for chart labels."""
+    """Short feature names for chart axes: the column names, which stay readable at any width."""
+    return {feature: feature.replace("_", " ") for feature in ws.dataset.feature_names}
+
+
+def meanings(ws: Workspace) -> dict[str, str]:
+    """Plain-language description of each feature, with its unit, from the dataset's spec."""
     spec = ws.dataset.spec
     out = {}
     for feature in ws.dataset.feature_names:

@@ -12,7 +12,7 @@ from explainers.global_views import (
     sample_positions,
     strongest_interaction,
 )
-from pages.common import COLOUR_NOTE, chart, current, labels, outcome_phrase, workspace
+from pages.common import COLOUR_NOTE, chart, current, labels, meanings, outcome_phrase, workspace
 
 ICE_ROWS = 60
 
@@ -53,7 +53,7 @@ with left:
           "global_importance")
 with right:
     table = result.importance.rename("mean |SHAP|").to_frame()
-    table.insert(0, "feature", [names[f] for f in table.index])
+    table.insert(0, "meaning", [meanings(ws)[f] for f in table.index])
     st.dataframe(table.round(4), key="global_importance_table")
 
 chart(charts.beeswarm(result, sampled, names, seed=ws.seed),

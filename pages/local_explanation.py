@@ -12,6 +12,7 @@ from pages.common import (
     current,
     evaluation,
     labels,
+    meanings,
     outcome_phrase,
     prediction_text,
     show_value,
@@ -97,10 +98,10 @@ with left:
           "local_compare")
 with right:
     table = pd.DataFrame({
-        "feature": [names[f] for f in dataset.feature_names],
         "value": [show_value(v) for v in frame.iloc[0].tolist()],
         "SHAP": [shap.row()[f] for f in dataset.feature_names],
         "LIME": [lime.weights[f] for f in dataset.feature_names],
+        "meaning": [meanings(ws)[f] for f in dataset.feature_names],
     }, index=dataset.feature_names)
     table = table.reindex(table["SHAP"].abs().sort_values(ascending=False).index)
     st.dataframe(table.round(4), key="local_table")

@@ -8,11 +8,12 @@ import streamlit as st
 from explainers import charts, frame_of, shap_values
 from explainers.counterfactuals import plain, prediction_dict
 from explainers.global_views import partial_dependence
-from pages.common import COLOUR_NOTE, chart, current, labels, outcome_phrase, prediction_text
+from pages.common import COLOUR_NOTE, chart, current, labels, meanings, outcome_phrase, prediction_text
 
 name, ws, row = current()
 dataset, model = ws.dataset, ws.model
 names = labels(ws)
+help_texts = meanings(ws)
 original = dataset.row(row)
 original_values = {k: plain(v) for k, v in original.iloc[0].items()}
 KEY = "whatif_input_"
@@ -48,13 +49,14 @@ with st.container(border=True):
                 step = 1.0 if info.integer else max((info.maximum - info.minimum) / 100, 1e-6)
                 value = st.number_input(names[info.name], min_value=None, max_value=None, step=step,
                                         key=KEY + info.name, format="%.0f" if info.integer else "%.4g",
-                                        help=f"Observed from {info.minimum:,.4g} to {info.maximum:,.4g}.")
+                                        help=f"{help_texts[info.name]}. Observed from {info.minimum:,.4g} to "
+                                        f"{info.maximum:,.4g}.")
                 if value is not None and not (info.minimum <= value <= info.maximum):
                     st.caption("Outside the observed range: the model never saw such values.")
                 edited[info.name] = value
             else:
                 options = ["(missing)", *info.categories]
-                choice = st.selectbox(names[info.name], options, key=KEY + info.name)
+                choice = st.selectbox(names[info.name], options, key=KEY + info.name, help=help_texts[info.name])
                 edited[info.name] = None if choice == "(missing)" else choice
 
 edited_frame = frame_of({k: (math.nan if v is None else v) for k, v in edited.items()}, dataset)
