@@ -1,0 +1,201 @@
+"""The dashboard pages, run with Streamlit's AppTest: every page on every dataset, and what they show."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+
+from explainers import builtin_names, frame_of, load_builtin, train_default_model
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = [
+    "pages/overview.py",
+    "pages/global_explanations.py",
+    "pages/local_explanation.py",
+    "pages/what_if.py",
+    "pages/counterfactuals.py",
+]
+
+
+@pytest.fixture(autouse=True)
+def navigation_mode(monkeypatch):
+    """Behave like the real server: once app.py's st.navigation has run, the pages/ folder is not
+    treated as a legacy multipage folder. AppTest builds a new PagesManager per run, which would
+    otherwise switch the legacy mode back on because the folder exists."""
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+def open_app(dataset: str = "credit", row: int = 0, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["dataset"] = dataset
+    at.query_params["row"] = str(row)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page is not None:
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label: str):
+    found = [m for m in at.metric if m.label == label]
+    assert found, f"no metric {label!r}; have {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def table(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The first table on the page that has all these columns."""
+    for frame in at.dataframe:
+        value = frame.value
+        if all(c in value.columns for c in columns):
+            return value
+    raise AssertionError(f"no table with columns {columns}")
+
+
+@pytest.fixture(scope="module")
+def credit():
+    dataset = load_builtin("credit")
+    return dataset, train_default_model(dataset)
+
+
+@pytest.mark.parametrize("dataset", builtin_names())
+def test_every_page_renders_on_every_dataset(dataset):
+    at = open_app(dataset)
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert not at.error, (page, [e.value for e in at.error])
+        assert at.title, page
+
+
+def test_local_prediction_equals_engine(credit):
+    dataset, model = credit
+    at = open_app("credit", row=11, page="pages/local_explanation.py")
+    frame = dataset.row(11)
+    expected_label = dataset.spec.class_label(model.predict(frame)[0])
+    assert metric(at, "Prediction for row 11").value == expected_label
+    assert float(metric(at, "Score").value) == pytest.approx(float(model.score(frame)[0]), abs=5e-4)
+    shown = table(at, "SHAP", "LIME")
+    from explainers import shap_values
+
+    expected = shap_values(model, frame).row()
+    for feature, value in expected.items():
+        assert shown.loc[feature, "SHAP"] == pytest.approx(value, abs=1e-4)
+
+
+def test_changing_the_row_changes_the_local_explanation():
+    at = open_app("credit", row=3, page="pages/local_explanation.py")
+    before = table(at, "SHAP", "LIME").copy()
+    at.number_input(key="row").set_value(4).run()
+    assert not at.exception
+    after = table(at, "SHAP", "LIME")
+    assert metric(at, "Prediction for row 4")
+    assert not np.allclose(before.sort_index()["SHAP"], after.sort_index()["SHAP"])
+
+
+def test_shortcut_button_selects_the_most_confident_row(credit):
+    dataset, model = credit
+    at = open_app("credit", row=0, page="pages/local_explanation.py")
+    at.button(key="local_shortcut_most_confident").click().run()
+    row = int(at.number_input(key="row").value)
+    confidence = model.predict_proba(dataset.features).max(axis=1)
+    assert confidence[row] == pytest.approx(confidence.max())
+
+
+def test_what_if_edit_changes_prediction_to_the_engines(credit):
+    dataset, model = credit
+    at = open_app("credit", row=2, page="pages/what_if.py")
+    original = float(model.score(dataset.row(2))[0])
+    assert metric(at, "Changed inputs").value == "0"
+    at.number_input(key="whatif_input_Income").set_value(20.0).run()
+    at.number_input(key="whatif_input_Amount").set_value(5000.0).run()
+    assert not at.exception
+    edited = dataset.row(2).iloc[0].to_dict()
+    edited.update(Income=20.0, Amount=5000.0)
+    expected = float(model.score(frame_of({k: (math.nan if pd.isna(v) else v) for k, v in edited.items()},
+                                          dataset))[0])
+    assert expected != pytest.approx(original, abs=1e-3)
+    shown = [m for m in at.metric if m.label.lower().startswith("probability of")][0]
+    assert float(shown.value) == pytest.approx(expected, abs=5e-4)
+    assert metric(at, "Changed inputs").value == "2"
+    at.button(key="whatif_reset").click().run()
+    assert metric(at, "Changed inputs").value == "0"
+
+
+def test_counterfactuals_shown_are_valid(credit):
+    dataset, model = credit
+    row = 2
+    at = open_app("credit", row=row, page="pages/counterfactuals.py")
+    original_label = model.predict(dataset.row(row))[0]
+    at.button(key="cf_go").click().run()
+    assert not at.exception
+    summary = metric(at, "Counterfactuals that passed the re-check").value
+    valid = int(summary.split(" of ")[0])
+    assert valid >= 1
+    shown = [t.value for t in at.dataframe if any(str(c).startswith("probability of") for c in t.value.columns)][0]
+    score_column = [c for c in shown.columns if c.startswith("probability of")][0]
+    scores = shown[score_column].to_numpy(dtype=float)
+    positive_side = scores[0] >= 0.5
+    assert len(scores) == valid + 1
+    assert all((s >= 0.5) != positive_side for s in scores[1:])
+    # Immutable features never change, so their columns are hidden or empty.
+    for feature in dataset.spec.immutable:
+        if feature in shown.columns:
+            assert (shown[feature].iloc[1:] == "").all()
+    assert original_label in model.classes
+
+
+def test_counterfactual_opens_in_what_if(credit):
+    dataset, model = credit
+    at = open_app("credit", row=2, page="pages/counterfactuals.py")
+    at.button(key="cf_go").click().run()
+    at.button(key="cf_open_1").click().run()
+    assert not at.exception
+    assert at.title[0].value == "What-if"
+    changed = int(metric(at, "Changed inputs").value)
+    assert changed >= 1
+    original = model.predict(dataset.row(2))[0]
+    flipped = [m for m in at.metric if m.label == "Prediction for the edited row"][0].value
+    assert flipped != dataset.spec.class_label(original)
+
+
+def test_deep_link_opens_dataset_and_row():
+    at = open_app("hmda", row=5, page="pages/local_explanation.py")
+    assert at.selectbox(key="dataset").value == "hmda"
+    assert at.number_input(key="row").value == 5
+    assert metric(at, "Prediction for row 5")
+    assert at.query_params["dataset"] == ["hmda"] or at.query_params["dataset"] == "hmda"
+
+
+def test_bad_deep_link_warns_and_keeps_a_working_view():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["dataset"] = "no-such-data"
+    at.query_params["row"] = "abc"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="dataset").value == "credit"
+    assert any("showing" in w.value for w in at.warning)
+
+
+def test_overview_threshold_moves_the_confusion_matrix():
+    at = open_app("credit")
+    before = table(at, "good", "bad").copy()
+    at.slider(key="overview_threshold").set_value(0.9).run()
+    after = table(at, "good", "bad")
+    assert before.to_numpy().sum() == after.to_numpy().sum()
+    assert not before.equals(after)
+    # A higher threshold can only call fewer rows positive.
+    positive = "good"
+    assert after[positive].sum() < before[positive].sum()
