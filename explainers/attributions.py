@@ -80,8 +80,10 @@ def shap_values(
     if model.kind == "xgboost":
         import xgboost as xgb
 
-        matrix = xgb.DMatrix(model.dataset.coerce(frame), enable_categorical=True)
-        contributions = np.asarray(model.estimator.predict(matrix, pred_contribs=True), dtype="float64")
+        booster = model.booster_for(len(frame))
+        threads = 1 if booster is model.estimator else -1
+        matrix = xgb.DMatrix(model.dataset.coerce(frame), enable_categorical=True, nthread=threads)
+        contributions = np.asarray(booster.predict(matrix, pred_contribs=True), dtype="float64")
         sign = 1.0
         if contributions.ndim == 3:
             contributions = contributions[:, index, :]

@@ -12,7 +12,7 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from .counterfactuals import METHODS
+from .counterfactuals import DEFAULT_METHOD, METHODS
 from .errors import InputError
 
 
@@ -40,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--row", type=int, default=0, help="row position, from 0 (default 0)")
     explain.add_argument("--immutable", help="comma-separated features that must not change")
     explain.add_argument("--counterfactuals", type=int, default=4, help="how many (0 to skip; default 4)")
-    explain.add_argument("--method", choices=METHODS, default="random", help="DiCE method")
+    explain.add_argument("--method", choices=METHODS, default=DEFAULT_METHOD,
+                         help="sparse: batched search (default); random, genetic, kdtree: DiCE")
     explain.add_argument("--seed", type=int, default=0, help="seed of LIME and DiCE (default 0)")
     explain.add_argument("--lang", choices=("en", "pt-BR"), default="en", help="language of texts")
     explain.add_argument("--format", choices=("json", "text"), default="json")

@@ -1,4 +1,8 @@
-"""Counterfactuals with dice-ml, each one re-checked after DiCE returns it."""
+"""Counterfactuals: DiCE (random, genetic, kdtree) or this project's batched sparse search.
+
+Every counterfactual is re-checked after the search returns it: re-predicted, and each constraint
+verified; the ones that fail are dropped and counted.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -14,9 +19,12 @@ import pandas as pd
 
 from .errors import InputError
 from .models import TabularModel
+from .sparse_search import sparse_search
 
-Method = Literal["random", "genetic", "kdtree"]
-METHODS: tuple[str, ...] = ("random", "genetic", "kdtree")
+Method = Literal["sparse", "random", "genetic", "kdtree"]
+METHODS: tuple[str, ...] = ("sparse", "random", "genetic", "kdtree")
+DICE_METHODS: tuple[str, ...] = ("random", "genetic", "kdtree")
+DEFAULT_METHOD = "sparse"
 # Work bounds per method: they cap DiCE's search so one query stays interactive.
 _METHOD_BOUNDS = {
     "random": {"sample_size": 1000},
@@ -115,33 +123,47 @@ class _DiceModel:
 
 
 class CounterfactualSearch:
-    """DiCE's data interface and explainers for one dataset and model, built once."""
+    """Per-dataset structures for counterfactual search, built once: the donor pool, each feature's
+    spread, and (on first use of a DiCE method) DiCE's data interface and explainers."""
 
     def __init__(self, model: TabularModel):
+        self.model = model
+        dataset = model.dataset
+        self.dataset = dataset
+        self._outcome = "__outcome__"
+        spread = dataset.imputed(dataset.features)[dataset.numeric]
+        mad = (spread - spread.median()).abs().median()
+        self.scale = mad.where(mad > 0, spread.std()).replace(0, 1.0).fillna(1.0).to_dict()
+        self._explainers: dict[str, object] = {}
+
+    @cached_property
+    def _pool(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every row in codes (missing values imputed) and the model's prediction for it."""
+        dataset = self.dataset
+        imputed = dataset.imputed(dataset.features)
+        if self.model.is_classifier:
+            outcome = self.model.predict_proba(imputed).argmax(axis=1)
+        else:
+            outcome = self.model.predict_value(imputed)
+        return dataset.to_codes(imputed), outcome
+
+    @cached_property
+    def _dice(self) -> tuple[object, object]:
         import dice_ml
         from dice_ml.explainer_interfaces import explainer_base
 
         # DiCE draws a progress bar on stderr for every query; one query needs none.
         explainer_base.tqdm = lambda iterable, *args, **kwargs: iterable
-
-        self.model = model
-        dataset = model.dataset
-        self.dataset = dataset
-        self._outcome = "__outcome__"
+        dataset = self.dataset
         training = self._dice_frame(dataset.imputed(dataset.features))
         training[self._outcome] = dataset.target_codes()
-        spread = dataset.imputed(dataset.features)[dataset.numeric]
-        mad = (spread - spread.median()).abs().median()
-        self.scale = mad.where(mad > 0, spread.std()).replace(0, 1.0).fillna(1.0).to_dict()
-        self._data = dice_ml.Data(
-            dataframe=training, continuous_features=dataset.numeric, outcome_name=self._outcome
-        )
-        self._dice_model = dice_ml.Model(
-            model=_DiceModel(model),
+        data = dice_ml.Data(dataframe=training, continuous_features=dataset.numeric, outcome_name=self._outcome)
+        model = dice_ml.Model(
+            model=_DiceModel(self.model),
             backend="sklearn",
-            model_type="classifier" if model.is_classifier else "regressor",
+            model_type="classifier" if self.model.is_classifier else "regressor",
         )
-        self._explainers: dict[str, object] = {}
+        return data, model
 
     def _dice_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Types DiCE expects: categories as text (object), whole numbers as int, others as float."""
@@ -157,12 +179,14 @@ class CounterfactualSearch:
         return pd.DataFrame(out, index=frame.index)
 
     def explainer(self, method: str):
-        if method not in METHODS:
-            raise InputError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}.")
+        """DiCE's explainer for ``method``, built on first use."""
+        if method not in DICE_METHODS:
+            raise InputError(f"unknown DiCE method {method!r}; choose one of: {', '.join(DICE_METHODS)}.")
         if method not in self._explainers:
             import dice_ml
 
-            self._explainers[method] = dice_ml.Dice(self._data, self._dice_model, method=method)
+            data, model = self._dice
+            self._explainers[method] = dice_ml.Dice(data, model, method=method)
         return self._explainers[method]
 
     def default_desired(self, row: pd.DataFrame) -> str | list[float]:
@@ -221,7 +245,7 @@ class CounterfactualSearch:
         self,
         row: pd.DataFrame,
         total: int = 4,
-        method: Method = "random",
+        method: Method = DEFAULT_METHOD,
         desired_class: str | None = None,
         desired_range: Sequence[float] | None = None,
         features_to_vary: Sequence[str] | None = None,
@@ -234,7 +258,8 @@ class CounterfactualSearch:
         ----------
         row : one row in original columns.
         total : how many counterfactuals to ask for (1 to 20).
-        method : DiCE's search: ``random``, ``genetic`` or ``kdtree`` (real rows from the data).
+        method : ``sparse`` (this project's batched search, the default), or DiCE's ``random``,
+            ``genetic`` or ``kdtree`` (real rows from the data).
         desired_class : classifiers; default: the other class (binary).
         desired_range : regressors, ``[low, high]``; default: half a standard deviation lower.
         features_to_vary : default: every feature but the spec's immutable ones.
@@ -245,6 +270,8 @@ class CounterfactualSearch:
             raise InputError("counterfactuals are made for one row at a time; pass a one-row frame.")
         if not 1 <= int(total) <= 20:
             raise InputError("ask for between 1 and 20 counterfactuals.")
+        if method not in METHODS:
+            raise InputError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}.")
         model = self.model
         vary, ranges = self._validate(row, features_to_vary, permitted_range)
         row = self.dataset.coerce(row)
@@ -260,28 +287,11 @@ class CounterfactualSearch:
                 raise InputError("desired range must be [low, high] with low <= high.")
             desired = [float(desired[0]), float(desired[1])]
             kwargs["desired_range"] = desired
-        kwargs.update(_METHOD_BOUNDS[method])
-        if method == "random":
-            kwargs["random_seed"] = seed
-        query = self._dice_frame(self.dataset.imputed(row))
-        np.random.seed(seed)  # genetic and kdtree draw from the global generators
-        random.seed(seed)
         started = time.perf_counter()
-        proposed = pd.DataFrame(columns=self.dataset.feature_names)
-        message = None
-        try:
-            result = self.explainer(method).generate_counterfactuals(
-                query,
-                total_CFs=int(total),
-                features_to_vary=vary,
-                permitted_range=ranges or None,
-                **kwargs,
-            )
-            found = result.cf_examples_list[0].final_cfs_df
-            if found is not None:
-                proposed = found.drop(columns=[self._outcome], errors="ignore")
-        except Exception as exc:
-            message = f"DiCE found no counterfactual ({type(exc).__name__}: {str(exc).splitlines()[0][:160]})."
+        if method == "sparse":
+            proposed, message = self._sparse(row, vary, ranges, desired, int(total), seed), None
+        else:
+            proposed, message = self._dice_search(row, vary, ranges, method, int(total), seed, kwargs)
         kept, rejected = self.recheck(row, proposed, vary, ranges, desired)
         seconds = time.perf_counter() - started
         if not kept and message is None:
@@ -298,6 +308,78 @@ class CounterfactualSearch:
             message=message,
             seconds=seconds,
         )
+
+    def _dice_search(self, row, vary, ranges, method, total, seed, kwargs) -> tuple[pd.DataFrame, str | None]:
+        kwargs = {**kwargs, **_METHOD_BOUNDS[method]}
+        if method == "random":
+            kwargs["random_seed"] = seed
+        query = self._dice_frame(self.dataset.imputed(row))
+        np.random.seed(seed)  # genetic and kdtree draw from the global generators
+        random.seed(seed)
+        try:
+            result = self.explainer(method).generate_counterfactuals(
+                query, total_CFs=total, features_to_vary=vary, permitted_range=ranges or None, **kwargs
+            )
+        except Exception as exc:  # noqa: BLE001 - DiCE signals "none found" and its own bugs alike
+            reason = str(exc).splitlines()[0][:160] if str(exc) else ""
+            return pd.DataFrame(columns=self.dataset.feature_names), (
+                f"DiCE found no counterfactual ({type(exc).__name__}: {reason})."
+            )
+        found = result.cf_examples_list[0].final_cfs_df
+        if found is None:
+            return pd.DataFrame(columns=self.dataset.feature_names), None
+        return found.drop(columns=[self._outcome], errors="ignore"), None
+
+    def _sparse(self, row, vary, ranges, desired, total, seed) -> pd.DataFrame:
+        dataset, model = self.dataset, self.model
+        codes, outcome = self._pool
+        original = dataset.to_codes(row)[0]
+        if model.is_classifier:
+            target = model.classes.index(desired)
+            donors = codes[outcome == target]
+        else:
+            donors = codes[(outcome >= desired[0]) & (outcome <= desired[1])]
+        schema = dataset.schema
+        is_numeric = np.array([f.kind == "numeric" for f in schema])
+        low = np.array([f.minimum if f.kind == "numeric" else -np.inf for f in schema], dtype=float)
+        high = np.array([f.maximum if f.kind == "numeric" else np.inf for f in schema], dtype=float)
+        permitted_codes: dict[int, np.ndarray] = {}
+        for name, allowed_values in ranges.items():
+            j = dataset.feature_names.index(name)
+            if is_numeric[j]:
+                low[j], high[j] = allowed_values
+            else:
+                permitted_codes[j] = np.array([schema[j].categories.index(v) for v in allowed_values])
+
+        def allowed(matrix: np.ndarray) -> np.ndarray:
+            unchanged = _equal_codes(matrix, original)
+            with np.errstate(invalid="ignore"):
+                inside = (matrix >= low - 1e-9) & (matrix <= high + 1e-9)
+            for j, codes_ok in permitted_codes.items():
+                inside[:, j] = np.isin(matrix[:, j], codes_ok)
+            return unchanged | inside
+
+        def is_valid(matrix: np.ndarray) -> np.ndarray:
+            frame = dataset.from_codes(matrix)
+            if model.is_classifier:
+                return model.predict_proba(frame).argmax(axis=1) == target
+            values = model.predict_value(frame)
+            return (values >= desired[0]) & (values <= desired[1])
+
+        scale = np.array([float(self.scale.get(f.name, 1.0)) for f in schema])
+        found = sparse_search(
+            original,
+            donors,
+            np.array([dataset.feature_names.index(f) for f in vary]),
+            is_numeric,
+            np.array([f.integer for f in schema]),
+            scale,
+            allowed,
+            is_valid,
+            total,
+            seed,
+        )
+        return dataset.from_codes(found) if len(found) else pd.DataFrame(columns=dataset.feature_names)
 
     def recheck(
         self,
@@ -381,6 +463,11 @@ class CounterfactualSearch:
             else:
                 total += 1.0
         return round(total, 6)
+
+
+def _equal_codes(matrix: np.ndarray, row: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return (np.isnan(matrix) & np.isnan(row)) | np.isclose(matrix, row, rtol=1e-9, atol=1e-9)
 
 
 def _same(a: object, b: object) -> bool:

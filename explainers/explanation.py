@@ -10,7 +10,7 @@ from importlib import metadata
 import pandas as pd
 
 from .attributions import LimeExplanation, LimeSetup, ShapValues, shap_values
-from .counterfactuals import CounterfactualResult, CounterfactualSearch, plain, prediction_dict
+from .counterfactuals import DEFAULT_METHOD, CounterfactualResult, CounterfactualSearch, plain, prediction_dict
 from .data import Dataset
 from .models import TabularModel
 
@@ -48,7 +48,7 @@ class Workspace:
         self,
         row: int,
         counterfactuals: int = 4,
-        method: str = "random",
+        method: str = DEFAULT_METHOD,
         seed: int | None = None,
         with_lime: bool = True,
     ) -> LocalExplanation:

@@ -49,7 +49,8 @@ with st.container(border=True):
         desired = None
     total = middle.number_input("How many", 1, 10, 4, key="cf_total")
     method = right.selectbox("Method", METHODS, key="cf_method",
-                             help="random: fast sampling; genetic: optimises closeness; kdtree: real rows.")
+                             help="sparse: this project's batched search, fastest, changes few features; DiCE's "
+                                  "random: sampling; genetic: optimises closeness; kdtree: nearest real rows.")
     numeric_vary = [f for f in vary if dataset.info[f].kind == "numeric"]
     ranges: dict[str, list] = {}
     with st.expander("Permitted ranges"):
