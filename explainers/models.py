@@ -30,7 +30,7 @@ DEFAULT_PARAMS = {
     "tree_method": "hist",
 }
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
-BATCH_ROWS = 2000
+BATCH_ROWS = 20000
 
 
 def cache_dir() -> Path:
