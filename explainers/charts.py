@@ -45,7 +45,9 @@ def waterfall(
     """Base value, then each feature's push, ending at the model output; small ones are grouped."""
     values = shap.values.iloc[0]
     order = values.abs().sort_values(ascending=False).index
-    shown, rest = list(order[:max_features]), list(order[max_features:])
+    # Group the smallest effects only when that hides at least two features.
+    cut = max_features if len(order) > max_features + 1 else len(order)
+    shown, rest = list(order[:cut]), list(order[cut:])
     names = [f"{labels.get(c, c)} = {format_value(features[c])}" for c in shown]
     deltas = [float(values[c]) for c in shown]
     if rest:
@@ -101,7 +103,7 @@ def importance_bar(result: GlobalShap, labels: dict[str, str], max_features: int
     return _finish(figure, "Which features matter most overall", height=max(360, 28 * len(top) + 80))
 
 
-def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str], max_features: int = 12,
+def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str], max_features: int = 15,
              seed: int = 0) -> go.Figure:
     """One dot per row and feature: x is the SHAP value, colour the feature's value (low to high)."""
     rng = np.random.default_rng(seed)
@@ -134,21 +136,22 @@ def dependence(result: GlobalShap, features: pd.DataFrame, feature: str, colour_
                labels: dict[str, str]) -> go.Figure:
     x = features[feature]
     y = result.shap.values[feature].to_numpy()
-    marker: dict = {"size": 5}
-    if colour_by is not None:
-        c = features[colour_by]
-        if isinstance(c.dtype, pd.CategoricalDtype):
-            marker.update(color=c.cat.codes.to_numpy(), colorscale=LOW_HIGH_SCALE, showscale=True,
-                          colorbar={"title": labels.get(colour_by, colour_by),
-                                    "tickvals": list(range(len(c.cat.categories))),
-                                    "ticktext": list(c.cat.categories)})
-        else:
-            marker.update(color=c.to_numpy(dtype="float64"), colorscale=LOW_HIGH_SCALE, showscale=True,
-                          colorbar={"title": labels.get(colour_by, colour_by)})
+    x_values = x.astype(str) if isinstance(x.dtype, pd.CategoricalDtype) else x
+    figure = go.Figure()
+    colour = features[colour_by] if colour_by is not None else None
+    if colour is not None and isinstance(colour.dtype, pd.CategoricalDtype):
+        palette = ["#56B4E9", "#CC79A7", "#009E73", "#F0E442", "#000000", "#E69F00", "#0072B2", "#D55E00"]
+        for i, category in enumerate(colour.cat.categories):
+            mask = (colour == category).to_numpy()
+            figure.add_scattergl(x=x_values[mask], y=y[mask], mode="markers", name=str(category),
+                                 marker={"size": 5, "color": palette[i % len(palette)]})
+        figure.update_layout(legend_title_text=labels.get(colour_by, colour_by))
     else:
-        marker["color"] = NEUTRAL
-    figure = go.Figure(go.Scattergl(x=x.astype(str) if isinstance(x.dtype, pd.CategoricalDtype) else x,
-                                    y=y, mode="markers", marker=marker))
+        marker: dict = {"size": 5, "color": NEUTRAL}
+        if colour is not None:
+            marker.update(color=colour.to_numpy(dtype="float64"), colorscale=LOW_HIGH_SCALE, showscale=True,
+                          colorbar={"title": labels.get(colour_by, colour_by)})
+        figure.add_scattergl(x=x_values, y=y, mode="markers", marker=marker, showlegend=False)
     figure.add_hline(y=0, line_color="#666666", line_width=1)
     figure.update_xaxes(title=labels.get(feature, feature))
     figure.update_yaxes(title=f"SHAP value of {feature}")
@@ -157,7 +160,7 @@ def dependence(result: GlobalShap, features: pd.DataFrame, feature: str, colour_
 
 def partial_dependence_figure(result: PartialDependence, label: str, score_name: str,
                               current: object | None = None, threshold: float | None = None,
-                              title: str | None = None) -> go.Figure:
+                              title: str | None = None, probability: bool = False) -> go.Figure:
     """ICE lines (thin, grey) and their average (thick); the current value and threshold marked."""
     categorical = isinstance(result.grid[0], str)
     x = [str(g) for g in result.grid] if categorical else result.grid
@@ -175,6 +178,8 @@ def partial_dependence_figure(result: PartialDependence, label: str, score_name:
                          line_dash="dot", annotation_text="current value")
     figure.update_xaxes(title=label)
     figure.update_yaxes(title=score_name)
+    if probability:
+        figure.update_yaxes(range=[-0.02, 1.02])
     return _finish(figure, title or f"Prediction as {label} changes")
 
 

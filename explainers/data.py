@@ -90,9 +90,7 @@ class Dataset:
                 ) == info.categories:
                     out[info.name] = column
                 else:
-                    values = column.astype("object").where(column.notna(), None)
-                    values = values.map(lambda v: None if v is None else str(v))
-                    out[info.name] = pd.Categorical(values, categories=list(info.categories))
+                    out[info.name] = pd.Categorical(_as_text(column), categories=list(info.categories))
             else:
                 out[info.name] = pd.to_numeric(column, errors="coerce").astype("float64")
         return pd.DataFrame(out, index=frame.index)
@@ -139,6 +137,13 @@ class Dataset:
             return self.target.to_numpy(dtype="float64")
         lookup = {c: i for i, c in enumerate(self.classes)}
         return self.target.map(lookup).to_numpy(dtype="int64")
+
+
+def _as_text(column: pd.Series) -> pd.Series:
+    """Values as text with missing kept missing (vectorised: fast on a million rows)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype("object")
+    return column.astype("string").astype(object).where(column.notna(), None)
 
 
 def hash_frame(frame: pd.DataFrame) -> str:
@@ -214,9 +219,7 @@ def prepare_dataset(frame: pd.DataFrame, spec: DatasetSpec, notices: tuple[str, 
                 )
             typed[str(name)] = values
         else:
-            text = column.astype("object").where(column.notna(), None)
-            text = text.map(lambda v: None if v is None else str(v))
-            typed[str(name)] = pd.Categorical(text)
+            typed[str(name)] = pd.Categorical(_as_text(column))
     features = pd.DataFrame(typed)
     for listed, what in ((spec.immutable, "immutable"), (spec.sensitive, "sensitive")):
         unknown = [c for c in listed if c not in features.columns]

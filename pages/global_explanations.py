@@ -53,7 +53,7 @@ with left:
           "global_importance")
 with right:
     table = result.importance.rename("mean |SHAP|").to_frame()
-    table.insert(0, "meaning", [meanings(ws)[f] for f in table.index])
+    table["meaning"] = [meanings(ws)[f] for f in table.index]
     st.dataframe(table.round(4), key="global_importance_table")
 
 chart(charts.beeswarm(result, sampled, names, seed=ws.seed),
@@ -72,6 +72,7 @@ with left:
 with right:
     curve = cached_partial_dependence(name, model.model_hash, feature)
     chart(charts.partial_dependence_figure(curve, names[feature], outcome_phrase(ws),
-                                           title=f"Partial dependence of {names[feature]}"),
+                                           title=f"Partial dependence of {names[feature]}",
+                                           probability=model.is_classifier),
           f"Each grey line is one of {len(curve.ice)} sample rows with only {names[feature]} changed; "
           "the blue line is their average.", "global_pdp")

@@ -68,7 +68,10 @@ changed = [f for f in dataset.feature_names
 left, middle, right = st.columns(3)
 headline, detail = prediction_text(ws, after)
 left.metric("Prediction for the edited row", headline, help=detail)
-middle.metric(outcome_phrase(ws).capitalize(), f"{score_after:.4g}", delta=f"{score_after - score_before:+.4g}")
+phrase = outcome_phrase(ws)
+difference = score_after - score_before
+middle.metric(phrase[0].upper() + phrase[1:], f"{score_after:.4g}",
+              delta=f"{difference:+.4g}" if abs(difference) > 1e-12 else None)
 right.metric("Changed inputs", len(changed))
 if changed:
     st.caption("Changed: " + "; ".join(
@@ -96,7 +99,7 @@ curve = partial_dependence(model, feature, edited_frame)
 threshold = 0.5 if model.is_classifier and len(model.classes) == 2 else None
 current_value = edited_frame.iloc[0][feature]
 chart(charts.partial_dependence_figure(curve, names[feature], outcome_phrase(ws), current=plain(current_value),
-                                       threshold=threshold),
+                                       threshold=threshold, probability=model.is_classifier),
       f"The {outcome_phrase(ws)} if only {names[feature]} changed (other inputs as edited). "
       + ("Where the line crosses the dashed threshold, the outcome flips." if threshold is not None else ""),
       "whatif_curve")

@@ -103,6 +103,15 @@ def test_skops_pipeline_shap_in_original_columns(tmp_path, hmda, classifier):
     np.testing.assert_allclose(other.values.to_numpy(), -result.values.to_numpy(), atol=1e-9)
 
 
+def test_permutation_shap_same_seed_same_values(tmp_path, hmda):
+    model = hmda_pipeline_model(hmda.dataset, tmp_path)
+    rows = hmda.dataset.features.iloc[:2]
+    background = hmda.dataset.features.iloc[:30]
+    a = shap_values(model, rows, background=background, seed=4)
+    b = shap_values(model, rows, background=background, seed=4)
+    pd.testing.assert_frame_equal(a.values, b.values)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="engine bug: a plain scikit-learn GradientBoostingClassifier saved with skops is "
