@@ -1,7 +1,8 @@
 """Plotly figures for the dashboard and reports. Drawing only: every number comes from the engine.
 
 One colour means "pushes toward the positive outcome" (or "raises the prediction" for regression)
-everywhere; the palette is Okabe-Ito, safe for colour-blind readers.
+everywhere; the palette is Okabe-Ito, safe for colour-blind readers. Every function takes a
+:class:`~explainers.i18n.Translator` for its titles and axes.
 """
 
 from __future__ import annotations
@@ -12,13 +13,16 @@ import plotly.graph_objects as go
 
 from .attributions import LimeExplanation, ShapValues
 from .global_views import GlobalShap, PartialDependence
+from .i18n import Translator
 
 TOWARD_POSITIVE = "#0072B2"  # blue
 TOWARD_NEGATIVE = "#D55E00"  # vermillion
 NEUTRAL = "#999999"
 ACCENT = "#E69F00"  # orange: the current value, thresholds
+CATEGORY_PALETTE = ["#56B4E9", "#CC79A7", "#009E73", "#F0E442", "#000000", "#E69F00", "#0072B2", "#D55E00"]
 LOW_HIGH_SCALE = [[0.0, "#56B4E9"], [0.5, "#F0E442"], [1.0, "#CC79A7"]]
 _LAYOUT = {"template": "plotly_white", "margin": {"l": 10, "r": 40, "t": 50, "b": 10}, "font": {"size": 13}}
+ENGLISH = Translator("en")
 
 
 def _finish(figure: go.Figure, title: str, height: int = 420) -> go.Figure:
@@ -30,17 +34,12 @@ def direction_colours(values) -> list[str]:
     return [TOWARD_POSITIVE if v >= 0 else TOWARD_NEGATIVE for v in values]
 
 
-def format_value(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return "missing"
-    if isinstance(value, float | np.floating):
-        return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
-    return str(value)
+def _space(tr: Translator, space: str) -> str:
+    return tr(f"space.{space}")
 
 
 def waterfall(
-    shap: ShapValues, features: pd.Series, labels: dict[str, str], max_features: int = 12,
-    title: str = "Why this prediction (SHAP)",
+    shap: ShapValues, features: pd.Series, labels: dict[str, str], max_features: int = 12, tr: Translator = ENGLISH
 ) -> go.Figure:
     """Base value, then each feature's push, ending at the model output; small ones are grouped."""
     values = shap.values.iloc[0]
@@ -48,40 +47,44 @@ def waterfall(
     # Group the smallest effects only when that hides at least two features.
     cut = max_features if len(order) > max_features + 1 else len(order)
     shown, rest = list(order[:cut]), list(order[cut:])
-    names = [f"{labels.get(c, c)} = {format_value(features[c])}" for c in shown]
+    names = [f"{labels.get(c, c)} = {tr.value(features[c])}" for c in shown]
     deltas = [float(values[c]) for c in shown]
     if rest:
-        names.append(f"{len(rest)} other features")
+        names.append(tr("charts.others", n=len(rest)))
         deltas.append(float(values[rest].sum()))
     names, deltas = names[::-1], deltas[::-1]
+    output = float(shap.output[0])
     figure = go.Figure(
         go.Waterfall(
             orientation="h",
-            y=["Average prediction (base)", *names, "This prediction"],
+            y=[tr("charts.base"), *names, tr("charts.this_prediction")],
             x=[shap.base_value, *deltas, 0],
             measure=["absolute", *["relative"] * len(deltas), "total"],
             increasing={"marker": {"color": TOWARD_POSITIVE}},
             decreasing={"marker": {"color": TOWARD_NEGATIVE}},
             totals={"marker": {"color": NEUTRAL}},
-            text=[f"{shap.base_value:.3f}", *[f"{d:+.3f}" for d in deltas], f"{float(shap.output[0]):.3f}"],
+            text=[tr.fixed(shap.base_value), *[("+" if d >= 0 else "") + tr.fixed(d) for d in deltas],
+                  tr.fixed(output)],
             textposition="outside",
             cliponaxis=False,
             connector={"line": {"color": "#cccccc"}},
         )
     )
-    figure.update_xaxes(title=f"model output ({shap.space})")
-    return _finish(figure, title, height=max(360, 32 * (len(names) + 2)))
+    figure.update_xaxes(title=tr("charts.model_output", space=_space(tr, shap.space)))
+    return _finish(figure, tr("charts.why"), height=max(360, 32 * (len(names) + 2)))
 
 
 def attribution_comparison(
-    shap_row: dict[str, float], lime: LimeExplanation, labels: dict[str, str], max_features: int = 10
+    shap_row: dict[str, float], lime: LimeExplanation, labels: dict[str, str], max_features: int = 10,
+    tr: Translator = ENGLISH,
 ) -> go.Figure:
     """SHAP and LIME side by side, each scaled to its largest absolute value (their units differ)."""
     shap_series = pd.Series(shap_row)
     lime_series = pd.Series(lime.weights)
-    order = (shap_series.abs() / max(shap_series.abs().max(), 1e-12)).add(
+    combined = (shap_series.abs() / max(shap_series.abs().max(), 1e-12)).add(
         lime_series.abs() / max(lime_series.abs().max(), 1e-12), fill_value=0
-    ).sort_values(ascending=False).index[:max_features][::-1]
+    )
+    order = combined.sort_values(ascending=False).index[:max_features][::-1]
     figure = go.Figure()
     for name, series, pattern in (("SHAP", shap_series, ""), ("LIME", lime_series, "/")):
         scaled = series[order] / max(series.abs().max(), 1e-12)
@@ -90,21 +93,34 @@ def attribution_comparison(
             marker={"color": direction_colours(scaled), "pattern": {"shape": pattern}},
             customdata=series[order], hovertemplate="%{y}: %{customdata:.4f}<extra>" + name + "</extra>",
         )
-    figure.update_layout(barmode="group")
-    figure.update_xaxes(title="share of the largest effect (each method scaled to ±1)", range=[-1.15, 1.15])
-    return _finish(figure, "SHAP and LIME side by side", height=max(360, 40 * len(order) + 80))
+    figure.update_layout(barmode="group", legend={"itemclick": False})
+    figure.update_xaxes(title=tr("charts.scaled"), range=[-1.15, 1.15])
+    return _finish(figure, tr("charts.side_by_side"), height=max(360, 40 * len(order) + 80))
 
 
-def importance_bar(result: GlobalShap, labels: dict[str, str], max_features: int = 15) -> go.Figure:
+def importance_bar(result: GlobalShap, labels: dict[str, str], max_features: int = 15,
+                   tr: Translator = ENGLISH) -> go.Figure:
     top = result.importance.iloc[:max_features][::-1]
     figure = go.Figure(go.Bar(x=top.to_numpy(), y=[labels.get(c, c) for c in top.index], orientation="h",
                               marker={"color": NEUTRAL}))
-    figure.update_xaxes(title=f"mean |SHAP| ({result.shap.space})")
-    return _finish(figure, "Which features matter most overall", height=max(360, 28 * len(top) + 80))
+    figure.update_xaxes(title=tr("charts.mean_abs_shap", space=_space(tr, result.shap.space)))
+    return _finish(figure, tr("charts.importance"), height=max(360, 28 * len(top) + 80))
+
+
+def _scaled_colour(raw: pd.Series) -> np.ndarray:
+    """Feature values mapped to 0..1 (categories by code), NaN where missing."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        colour = raw.cat.codes.replace(-1, np.nan).to_numpy(dtype="float64")
+    else:
+        colour = raw.to_numpy(dtype="float64")
+    if not np.isfinite(colour).any():
+        return np.full(len(colour), np.nan)
+    low, high = np.nanmin(colour), np.nanmax(colour)
+    return (colour - low) / (high - low) if high > low else np.zeros_like(colour)
 
 
 def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str], max_features: int = 15,
-             seed: int = 0) -> go.Figure:
+             seed: int = 0, tr: Translator = ENGLISH) -> go.Figure:
     """One dot per row and feature: x is the SHAP value, colour the feature's value (low to high)."""
     rng = np.random.default_rng(seed)
     top = list(result.importance.index[:max_features])[::-1]
@@ -112,39 +128,35 @@ def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str],
     for position, name in enumerate(top):
         shap_column = result.shap.values[name].to_numpy()
         raw = features[name]
-        if isinstance(raw.dtype, pd.CategoricalDtype):
-            colour = raw.cat.codes.replace(-1, np.nan).to_numpy(dtype="float64")
-        else:
-            colour = raw.to_numpy(dtype="float64")
-        low, high = np.nanmin(colour) if np.isfinite(colour).any() else 0, np.nanmax(colour) if np.isfinite(colour).any() else 1
-        scaled = (colour - low) / (high - low) if high > low else np.zeros_like(colour)
+        scaled = _scaled_colour(raw)
         figure.add_scattergl(
             x=shap_column, y=position + rng.uniform(-0.3, 0.3, len(shap_column)), mode="markers",
             marker={"size": 4, "color": np.nan_to_num(scaled, nan=0.5), "colorscale": LOW_HIGH_SCALE,
                     "cmin": 0, "cmax": 1, "showscale": position == 0,
-                    "colorbar": {"title": "feature value", "tickvals": [0, 1], "ticktext": ["low", "high"]}},
+                    "colorbar": {"title": tr("charts.feature_value"), "tickvals": [0, 1],
+                                 "ticktext": [tr("charts.low"), tr("charts.high")]}},
             name=labels.get(name, name), showlegend=False,
-            text=[format_value(v) for v in raw], hovertemplate="value %{text}<br>SHAP %{x:.3f}<extra></extra>",
+            text=[tr.value(v) for v in raw], hovertemplate="%{text}<br>SHAP %{x:.3f}<extra></extra>",
         )
     figure.update_yaxes(tickvals=list(range(len(top))), ticktext=[labels.get(c, c) for c in top])
     figure.add_vline(x=0, line_color="#666666", line_width=1)
-    figure.update_xaxes(title=f"SHAP value ({result.shap.space}); right of 0 pushes toward the positive outcome")
-    return _finish(figure, "How each feature's values push predictions", height=max(380, 34 * len(top) + 100))
+    figure.update_xaxes(title=tr("charts.beeswarm_axis", space=_space(tr, result.shap.space)))
+    return _finish(figure, tr("charts.beeswarm"), height=max(380, 34 * len(top) + 100))
 
 
 def dependence(result: GlobalShap, features: pd.DataFrame, feature: str, colour_by: str | None,
-               labels: dict[str, str]) -> go.Figure:
+               labels: dict[str, str], tr: Translator = ENGLISH) -> go.Figure:
+    """A feature's value against its own SHAP value, coloured by another feature."""
     x = features[feature]
     y = result.shap.values[feature].to_numpy()
     x_values = x.astype(str) if isinstance(x.dtype, pd.CategoricalDtype) else x
     figure = go.Figure()
     colour = features[colour_by] if colour_by is not None else None
     if colour is not None and isinstance(colour.dtype, pd.CategoricalDtype):
-        palette = ["#56B4E9", "#CC79A7", "#009E73", "#F0E442", "#000000", "#E69F00", "#0072B2", "#D55E00"]
         for i, category in enumerate(colour.cat.categories):
             mask = (colour == category).to_numpy()
             figure.add_scattergl(x=x_values[mask], y=y[mask], mode="markers", name=str(category),
-                                 marker={"size": 5, "color": palette[i % len(palette)]})
+                                 marker={"size": 5, "color": CATEGORY_PALETTE[i % len(CATEGORY_PALETTE)]})
         figure.update_layout(legend_title_text=labels.get(colour_by, colour_by))
     else:
         marker: dict = {"size": 5, "color": NEUTRAL}
@@ -154,13 +166,14 @@ def dependence(result: GlobalShap, features: pd.DataFrame, feature: str, colour_
         figure.add_scattergl(x=x_values, y=y, mode="markers", marker=marker, showlegend=False)
     figure.add_hline(y=0, line_color="#666666", line_width=1)
     figure.update_xaxes(title=labels.get(feature, feature))
-    figure.update_yaxes(title=f"SHAP value of {feature}")
-    return _finish(figure, f"Effect of {labels.get(feature, feature)} on the prediction")
+    figure.update_yaxes(title=tr("charts.shap_of", feature=labels.get(feature, feature)))
+    return _finish(figure, tr("charts.effect_of", feature=labels.get(feature, feature)))
 
 
 def partial_dependence_figure(result: PartialDependence, label: str, score_name: str,
                               current: object | None = None, threshold: float | None = None,
-                              title: str | None = None, probability: bool = False) -> go.Figure:
+                              title: str | None = None, probability: bool = False,
+                              tr: Translator = ENGLISH) -> go.Figure:
     """ICE lines (thin, grey) and their average (thick); the current value and threshold marked."""
     categorical = isinstance(result.grid[0], str)
     x = [str(g) for g in result.grid] if categorical else result.grid
@@ -168,85 +181,92 @@ def partial_dependence_figure(result: PartialDependence, label: str, score_name:
     for line in result.ice[: min(len(result.ice), 100)] if len(result.ice) > 1 else []:
         figure.add_scatter(x=x, y=line, mode="lines", line={"color": "rgba(120,120,120,0.25)", "width": 1},
                            showlegend=False, hoverinfo="skip")
-    figure.add_scatter(x=x, y=result.average, mode="lines+markers", name="average" if len(result.ice) > 1
-                       else "prediction", line={"color": TOWARD_POSITIVE, "width": 3})
+    figure.add_scatter(x=x, y=result.average, mode="lines+markers",
+                       name=tr("charts.average") if len(result.ice) > 1 else tr("charts.prediction"),
+                       line={"color": TOWARD_POSITIVE, "width": 3})
     if threshold is not None:
         figure.add_hline(y=threshold, line_dash="dash", line_color=ACCENT,
-                         annotation_text=f"decision threshold {threshold:g}")
+                         annotation_text=tr("charts.threshold", value=tr.number(threshold)))
     if current is not None and not (isinstance(current, float) and np.isnan(current)):
         figure.add_vline(x=str(current) if categorical else float(current), line_color="#000000",
-                         line_dash="dot", annotation_text="current value")
+                         line_dash="dot", annotation_text=tr("charts.current_value"))
     figure.update_xaxes(title=label)
     figure.update_yaxes(title=score_name)
     if probability:
         figure.update_yaxes(range=[-0.02, 1.02])
-    return _finish(figure, title or f"Prediction as {label} changes")
+    return _finish(figure, title or tr("charts.prediction_as", feature=label))
 
 
-def roc_figure(curve: pd.DataFrame) -> go.Figure:
+def _diagonal(figure: go.Figure, low: float = 0.0, high: float = 1.0) -> None:
+    figure.add_scatter(x=[low, high], y=[low, high], mode="lines", line={"dash": "dash", "color": NEUTRAL},
+                       showlegend=False, hoverinfo="skip")
+
+
+def roc_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> go.Figure:
     figure = go.Figure(go.Scatter(x=curve.iloc[:, 0], y=curve.iloc[:, 1], mode="lines",
-                                  line={"color": TOWARD_POSITIVE}))
-    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dash", "color": NEUTRAL}, showlegend=False)
-    figure.update_xaxes(title="false positive rate")
-    figure.update_yaxes(title="true positive rate")
-    figure.update_layout(showlegend=False)
-    return _finish(figure, "ROC curve", height=360)
+                                  line={"color": TOWARD_POSITIVE}, showlegend=False))
+    _diagonal(figure)
+    figure.update_xaxes(title=tr("charts.fpr"))
+    figure.update_yaxes(title=tr("charts.tpr"))
+    return _finish(figure, tr("charts.roc"), height=360)
 
 
-def precision_recall_figure(curve: pd.DataFrame) -> go.Figure:
+def precision_recall_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> go.Figure:
     figure = go.Figure(go.Scatter(x=curve["recall"], y=curve["precision"], mode="lines",
                                   line={"color": TOWARD_POSITIVE}))
-    figure.update_xaxes(title="recall")
-    figure.update_yaxes(title="precision")
-    return _finish(figure, "Precision-recall curve", height=360)
+    figure.update_xaxes(title=tr("charts.recall"))
+    figure.update_yaxes(title=tr("charts.precision"))
+    return _finish(figure, tr("charts.pr"), height=360)
 
 
-def calibration_figure(curve: pd.DataFrame) -> go.Figure:
+def calibration_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> go.Figure:
     figure = go.Figure(go.Scatter(x=curve["predicted"], y=curve["observed"], mode="lines+markers",
-                                  line={"color": TOWARD_POSITIVE}))
-    figure.add_scatter(x=[0, 1], y=[0, 1], mode="lines", line={"dash": "dash", "color": NEUTRAL}, showlegend=False)
-    figure.update_xaxes(title="predicted probability", range=[0, 1])
-    figure.update_yaxes(title="observed share", range=[0, 1])
-    figure.update_layout(showlegend=False)
-    return _finish(figure, "Calibration", height=360)
+                                  line={"color": TOWARD_POSITIVE}, showlegend=False))
+    _diagonal(figure)
+    figure.update_xaxes(title=tr("charts.predicted_probability"), range=[0, 1])
+    figure.update_yaxes(title=tr("charts.observed_share"), range=[0, 1])
+    return _finish(figure, tr("charts.calibration"), height=360)
 
 
-def confusion_figure(table: pd.DataFrame) -> go.Figure:
-    figure = go.Figure(go.Heatmap(z=table.to_numpy(), x=[f"predicted {c}" for c in table.columns],
-                                  y=[f"actual {c}" for c in table.index], colorscale="Blues",
-                                  text=table.to_numpy(), texttemplate="%{text}", showscale=False))
+def confusion_figure(table: pd.DataFrame, class_label=str, tr: Translator = ENGLISH) -> go.Figure:
+    figure = go.Figure(go.Heatmap(z=table.to_numpy(),
+                                  x=[tr("charts.predicted_label", label=class_label(c)) for c in table.columns],
+                                  y=[tr("charts.actual_label", label=class_label(c)) for c in table.index],
+                                  colorscale="Blues", text=table.to_numpy(), texttemplate="%{text}",
+                                  showscale=False))
     figure.update_yaxes(autorange="reversed")
-    return _finish(figure, "Confusion matrix", height=340)
+    return _finish(figure, tr("charts.confusion"), height=340)
 
 
-def predicted_vs_actual(actual: np.ndarray, predicted: np.ndarray, target: str) -> go.Figure:
-    figure = go.Figure(go.Scattergl(x=actual, y=predicted, mode="markers", marker={"size": 4, "color": TOWARD_POSITIVE}))
-    low, high = float(min(actual.min(), predicted.min())), float(max(actual.max(), predicted.max()))
-    figure.add_scatter(x=[low, high], y=[low, high], mode="lines", line={"dash": "dash", "color": NEUTRAL})
-    figure.update_layout(showlegend=False)
-    figure.update_xaxes(title=f"actual {target}")
-    figure.update_yaxes(title=f"predicted {target}")
-    return _finish(figure, "Predicted against actual", height=380)
+def predicted_vs_actual(actual: np.ndarray, predicted: np.ndarray, target: str,
+                        tr: Translator = ENGLISH) -> go.Figure:
+    figure = go.Figure(go.Scattergl(x=actual, y=predicted, mode="markers",
+                                    marker={"size": 4, "color": TOWARD_POSITIVE}, showlegend=False))
+    _diagonal(figure, float(min(actual.min(), predicted.min())), float(max(actual.max(), predicted.max())))
+    figure.update_xaxes(title=tr("charts.actual_label", label=target))
+    figure.update_yaxes(title=tr("charts.predicted_label", label=target))
+    return _finish(figure, tr("charts.pred_vs_actual"), height=380)
 
 
-def residuals_figure(actual: np.ndarray, predicted: np.ndarray) -> go.Figure:
+def residuals_figure(actual: np.ndarray, predicted: np.ndarray, tr: Translator = ENGLISH) -> go.Figure:
     figure = go.Figure(go.Scattergl(x=predicted, y=actual - predicted, mode="markers",
                                     marker={"size": 4, "color": TOWARD_NEGATIVE}))
     figure.add_hline(y=0, line_color="#666666")
-    figure.update_xaxes(title="predicted")
-    figure.update_yaxes(title="actual − predicted")
-    return _finish(figure, "Residuals", height=380)
+    figure.update_xaxes(title=tr("charts.predicted_axis"))
+    figure.update_yaxes(title=tr("charts.residual_axis"))
+    return _finish(figure, tr("charts.residuals"), height=380)
 
 
 def shap_before_after(before: dict[str, float], after: dict[str, float], labels: dict[str, str],
-                      max_features: int = 10) -> go.Figure:
+                      max_features: int = 10, tr: Translator = ENGLISH) -> go.Figure:
     """SHAP of the original row and the edited row, feature by feature."""
     both = pd.DataFrame({"original": pd.Series(before), "edited": pd.Series(after)})
     order = both.abs().max(axis=1).sort_values(ascending=False).index[:max_features][::-1]
     figure = go.Figure()
     for name, opacity in (("original", 0.45), ("edited", 1.0)):
-        figure.add_bar(y=[labels.get(c, c) for c in order], x=both.loc[order, name], name=name,
-                       orientation="h", opacity=opacity, marker={"color": direction_colours(both.loc[order, name])})
+        figure.add_bar(y=[labels.get(c, c) for c in order], x=both.loc[order, name], name=tr(f"whatif.{name}"),
+                       orientation="h", opacity=opacity,
+                       marker={"color": direction_colours(both.loc[order, name])})
     figure.update_layout(barmode="group")
-    figure.update_xaxes(title="SHAP value")
-    return _finish(figure, "SHAP: original row and edited row", height=max(360, 40 * len(order) + 80))
+    figure.update_xaxes(title=tr("charts.shap_value"))
+    return _finish(figure, tr("charts.before_after"), height=max(360, 40 * len(order) + 80))

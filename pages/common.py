@@ -5,24 +5,70 @@ Not a page itself: ``app.py`` routes only to the files it names in ``st.navigati
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from explainers import Workspace, load_builtin, train_default_model
+from explainers.i18n import Translator, translator
 from explainers.metrics import ModelEvaluation, evaluate
 
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
-COLOUR_NOTE = "Blue pushes toward the positive outcome, orange away from it."
+
+
+UPLOAD_PREFIX = "upload:"
 
 
 @st.cache_resource(show_spinner="Loading the data and training the model…")
-def workspace(name: str) -> Workspace:
-    """The dataset, its default model, and (on first use) LIME's and DiCE's structures."""
+def builtin_workspace(name: str) -> Workspace:
+    """A built-in dataset, its default model, and (on first use) LIME's and DiCE's structures."""
     dataset = load_builtin(name)
     return Workspace(dataset, train_default_model(dataset))
 
 
-@st.cache_data(show_spinner="Scoring the test split…")
+def uploads() -> dict[str, Workspace]:
+    """Workspaces this browser session made from its own uploads; other sessions never see them."""
+    return st.session_state.setdefault("uploads", {})
+
+
+def workspace(name: str) -> Workspace:
+    """The workspace called ``name``: a built-in dataset, or one of this session's uploads."""
+    if name.startswith(UPLOAD_PREFIX):
+        return uploads()[name]
+    return builtin_workspace(name)
+
+
+def add_upload(ws: Workspace) -> str:
+    """Keep an uploaded workspace in this session; ``app.py`` selects it on the next run (call
+    ``st.rerun()`` after this: the sidebar's widgets can only change before they are drawn)."""
+    name = f"{UPLOAD_PREFIX}{ws.dataset.spec.name}·{ws.dataset.data_hash[:8]}·{ws.model.model_hash[:8]}"
+    uploads()[name] = ws
+    st.session_state["pending_dataset"] = name
+    return name
+
+
+def select_row(row: int) -> None:
+    """Make ``row`` current from a page (applied by ``app.py`` on the next run); then ``st.rerun()``."""
+    st.session_state["pending_row"] = int(row)
+
+
+def dataset_title(name: str) -> str:
+    from explainers.data import builtin_spec
+
+    if name.startswith(UPLOAD_PREFIX):
+        ws = uploads().get(name)
+        return f"⬆ {ws.dataset.spec.display_title(language())}" if ws else name
+    return builtin_spec(name).display_title(language())
+
+
+def language() -> str:
+    return st.session_state.get("lang", "en")
+
+
+def tr() -> Translator:
+    """The translator for the language chosen in the sidebar."""
+    return translator(language())
+
+
+@st.cache_data(show_spinner=False)
 def evaluation(name: str, model_hash: str) -> ModelEvaluation:
     return evaluate(workspace(name).model)
 
@@ -38,6 +84,8 @@ def current() -> tuple[str, Workspace, int]:
         PagesManager.uses_pages_directory = False
         st.rerun()
     name = st.session_state["dataset"]
+    if name.startswith(UPLOAD_PREFIX) and name not in uploads():
+        st.session_state["dataset"] = name = "credit"
     return name, workspace(name), int(st.session_state["row"])
 
 
@@ -48,31 +96,34 @@ def labels(ws: Workspace) -> dict[str, str]:
 
 def meanings(ws: Workspace) -> dict[str, str]:
     """Plain-language description of each feature, with its unit, from the dataset's spec."""
-    spec = ws.dataset.spec
+    spec, lang = ws.dataset.spec, language()
     out = {}
     for feature in ws.dataset.feature_names:
-        unit = spec.feature_unit(feature)
-        out[feature] = spec.feature_label(feature) + (f" ({unit})" if unit else "")
+        unit = spec.feature_unit(feature, lang)
+        out[feature] = spec.feature_label(feature, lang) + (f" ({unit})" if unit else "")
     return out
 
 
 def outcome_phrase(ws: Workspace) -> str:
     """What the shown score means, e.g. "probability of Good payer"."""
-    model = ws.model
+    model, spec, t = ws.model, ws.dataset.spec, tr()
     if model.is_classifier:
-        positive = model.classes[model.positive_index]
-        return f"probability of {ws.dataset.spec.class_label(positive)}"
-    return f"predicted {ws.dataset.spec.target}"
+        return t("common.probability_of", label=spec.class_label(model.classes[model.positive_index], language()))
+    return t("common.predicted", target=spec.target)
+
+
+def class_label(ws: Workspace, value: object) -> str:
+    return ws.dataset.spec.class_label(str(value), language())
 
 
 def prediction_text(ws: Workspace, prediction: dict) -> tuple[str, str]:
     """Headline and detail of a prediction dict from the engine."""
-    spec = ws.dataset.spec
+    t = tr()
     if "label" in prediction:
         positive = ws.model.classes[ws.model.positive_index]
         chance = prediction["probabilities"][positive]
-        return spec.class_label(prediction["label"]), f"{chance:.1%} {outcome_phrase(ws)}"
-    return f"{prediction['value']:.4g}", outcome_phrase(ws)
+        return class_label(ws, prediction["label"]), f"{t.percent(chance)} {outcome_phrase(ws)}"
+    return t.number(prediction["value"], 3), outcome_phrase(ws)
 
 
 def chart(figure, caption: str, key: str) -> None:
@@ -81,9 +132,6 @@ def chart(figure, caption: str, key: str) -> None:
     st.caption(caption)
 
 
-def show_value(value: object) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "missing"
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    return str(value)
+def presenting() -> bool:
+    """Presentation mode: technical controls and notes are hidden."""
+    return bool(st.session_state.get("presentation"))

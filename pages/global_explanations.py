@@ -12,12 +12,12 @@ from explainers.global_views import (
     sample_positions,
     strongest_interaction,
 )
-from pages.common import COLOUR_NOTE, chart, current, labels, meanings, outcome_phrase, workspace
+from pages.common import chart, current, labels, meanings, outcome_phrase, tr, workspace
 
 ICE_ROWS = 60
 
 
-@st.cache_data(show_spinner="Computing SHAP values for the sample…")
+@st.cache_data(show_spinner=False)
 def cached_global_shap(name: str, model_hash: str, max_rows: int) -> GlobalShap:
     return global_shap(workspace(name).model, max_rows=max_rows)
 
@@ -35,44 +35,42 @@ def cached_partial_dependence(name: str, model_hash: str, feature: str) -> Parti
     return partial_dependence(ws.model, feature, rows)
 
 
+t = tr()
 name, ws, _ = current()
 dataset, model = ws.dataset, ws.model
 names = labels(ws)
-st.title("Global explanations")
-result = cached_global_shap(name, model.model_hash, DEFAULT_GLOBAL_ROWS)
+st.title(t("global.title"))
+with st.spinner("SHAP…"):
+    result = cached_global_shap(name, model.model_hash, DEFAULT_GLOBAL_ROWS)
 sampled = dataset.features.iloc[result.rows]
 if result.is_sample:
-    st.info(f"Charts on this page use a seeded sample of {len(result.rows):,} of {result.total_rows:,} rows.")
+    st.info(t("global.sample", shown=t.number(len(result.rows), 0), total=t.number(result.total_rows, 0)))
 else:
-    st.caption(f"All {result.total_rows:,} rows are used.")
+    st.caption(t("global.all_rows", total=t.number(result.total_rows, 0)))
 
 left, right = st.columns([1, 1])
 with left:
-    chart(charts.importance_bar(result, names),
-          "Longer bars mark features that move predictions more, on average, in either direction.",
-          "global_importance")
+    chart(charts.importance_bar(result, names, tr=t), t("global.importance_caption"), "global_importance")
 with right:
-    table = result.importance.rename("mean |SHAP|").to_frame()
-    table["meaning"] = [meanings(ws)[f] for f in table.index]
-    st.dataframe(table.round(4), key="global_importance_table")
+    table = result.importance.rename("mean |SHAP|").to_frame().round(4)
+    table[t("global.meaning")] = [meanings(ws)[f] for f in table.index]
+    st.dataframe(table)
 
-chart(charts.beeswarm(result, sampled, names, seed=ws.seed),
-      f"Each dot is one row. Dots right of the line push the {outcome_phrase(ws)} up, left pull it down; "
-      "the colour shows whether the feature's value was low or high.", "global_beeswarm")
+chart(charts.beeswarm(result, sampled, names, seed=ws.seed, tr=t),
+      t("global.beeswarm_caption", score=outcome_phrase(ws)), "global_beeswarm")
 
-st.subheader("One feature in detail")
-feature = st.selectbox("Feature", list(result.importance.index), format_func=names.get, key="global_feature")
+st.subheader(t("global.detail"))
+feature = st.selectbox(t("global.feature"), list(result.importance.index), format_func=names.get, key="global_feature")
 partner = cached_interaction(name, model.model_hash, DEFAULT_GLOBAL_ROWS, feature)
 left, right = st.columns(2)
 with left:
-    chart(charts.dependence(result, sampled, feature, partner, names),
-          f"How {names[feature]} changes its own push on the prediction. "
-          + (f"Colour: {names[partner]}, the feature it interacts with most. " if partner else "")
-          + COLOUR_NOTE.split(",")[0] + " above zero.", "global_dependence")
+    caption = t("global.dependence_caption", feature=names[feature])
+    if partner:
+        caption += " " + t("global.dependence_partner", partner=names[partner])
+    chart(charts.dependence(result, sampled, feature, partner, names, tr=t), caption, "global_dependence")
 with right:
     curve = cached_partial_dependence(name, model.model_hash, feature)
     chart(charts.partial_dependence_figure(curve, names[feature], outcome_phrase(ws),
-                                           title=f"Partial dependence of {names[feature]}",
-                                           probability=model.is_classifier),
-          f"Each grey line is one of {len(curve.ice)} sample rows with only {names[feature]} changed; "
-          "the blue line is their average.", "global_pdp")
+                                           title=t("charts.pdp_title", feature=names[feature]),
+                                           probability=model.is_classifier, tr=t),
+          t("global.pdp_caption", n=len(curve.ice), feature=names[feature]), "global_pdp")

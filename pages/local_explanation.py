@@ -1,21 +1,25 @@
-"""Local explanation: why the model predicted what it did for one row (SHAP and LIME)."""
+"""Local explanation: why the model predicted what it did for one row (SHAP, LIME, and in words)."""
 
 import pandas as pd
 import streamlit as st
 
-from explainers import LimeExplanation, ShapValues, charts, shap_values
+from explainers import CounterfactualResult, LimeExplanation, ShapValues, charts, shap_values
 from explainers.counterfactuals import prediction_dict
 from explainers.global_views import row_shortcuts
+from explainers.narrative import Narrative, narrate
 from pages.common import (
-    COLOUR_NOTE,
     chart,
+    class_label,
     current,
     evaluation,
     labels,
+    language,
     meanings,
     outcome_phrase,
     prediction_text,
-    show_value,
+    presenting,
+    select_row,
+    tr,
     workspace,
 )
 
@@ -26,10 +30,23 @@ def cached_shap(name: str, model_hash: str, row: int) -> ShapValues:
     return shap_values(ws.model, ws.dataset.row(row))
 
 
-@st.cache_data(show_spinner="Fitting LIME around this row…")
+@st.cache_data(show_spinner=False)
 def cached_lime(name: str, model_hash: str, row: int, seed: int) -> LimeExplanation:
     ws = workspace(name)
     return ws.lime.explain(ws.dataset.row(row), seed=seed)
+
+
+@st.cache_data(show_spinner=False)
+def cached_best_counterfactuals(name: str, model_hash: str, row: int, seed: int) -> CounterfactualResult:
+    ws = workspace(name)
+    return ws.counterfactuals.generate(ws.dataset.row(row), seed=seed)
+
+
+@st.cache_data(show_spinner=False)
+def cached_narrative(name: str, model_hash: str, row: int, seed: int, lang: str) -> Narrative:
+    ws = workspace(name)
+    found = cached_best_counterfactuals(name, model_hash, row, seed).counterfactuals
+    return narrate(ws.model, ws.dataset.row(row), found[0] if found else None, lang=lang, seed=seed)
 
 
 @st.cache_data(show_spinner=False)
@@ -42,33 +59,38 @@ def _go_to(row: int) -> None:
     st.session_state["row"] = int(row)
 
 
+t = tr()
 name, ws, row = current()
 dataset, model = ws.dataset, ws.model
 names = labels(ws)
-st.title("Local explanation")
+st.title(t("local.title"))
 
-with st.expander("Find a row", expanded=False):
-    shortcuts = cached_shortcuts(name, model.model_hash)
-    buttons = st.columns(len(shortcuts))
-    for column, (what, position) in zip(buttons, shortcuts.items(), strict=True):
-        column.button(f"{what.replace('_', ' ').capitalize()} (row {position})", key=f"local_shortcut_{what}",
-                      on_click=_go_to, args=(position,))
-    feature = st.selectbox("Filter by", dataset.feature_names, format_func=names.get, key="local_filter_feature")
-    column = dataset.features[feature]
-    if dataset.info[feature].kind == "categorical":
-        chosen = st.multiselect("Values", list(dataset.info[feature].categories),
-                                default=list(dataset.info[feature].categories)[:1], key="local_filter_values")
-        mask = column.isin(chosen)
-    else:
+if not presenting():
+    with st.expander(t("local.find"), expanded=False):
+        shortcuts = cached_shortcuts(name, model.model_hash)
+        buttons = st.columns(len(shortcuts))
+        for column, (what, position) in zip(buttons, shortcuts.items(), strict=True):
+            column.button(t("local.shortcut", what=t(f"local.{what}"), row=position), key=f"local_shortcut_{what}",
+                          on_click=_go_to, args=(position,))
+        feature = st.selectbox(t("local.filter_by"), dataset.feature_names, format_func=names.get,
+                               key="local_filter_feature")
+        column = dataset.features[feature]
         info = dataset.info[feature]
-        low, high = st.slider("Range", float(info.minimum), float(info.maximum),
-                              (float(info.minimum), float(info.maximum)), key="local_filter_range")
-        mask = column.between(low, high)
-    matches = dataset.features.index[mask.fillna(False).to_numpy()]
-    st.caption(f"{len(matches):,} rows match.")
-    if len(matches):
-        pick = st.selectbox("Matching rows", list(matches[:500]), key="local_filter_pick")
-        st.button("Explain this row", key="local_filter_go", on_click=_go_to, args=(pick,))
+        if info.kind == "categorical":
+            chosen = st.multiselect(t("local.values"), list(info.categories), default=list(info.categories)[:1],
+                                    key="local_filter_values")
+            mask = column.isin(chosen)
+        else:
+            low, high = st.slider(t("local.range"), float(info.minimum), float(info.maximum),
+                                  (float(info.minimum), float(info.maximum)), key="local_filter_range")
+            mask = column.between(low, high)
+        matches = dataset.features.index[mask.fillna(False).to_numpy()]
+        st.caption(t("local.matches", n=t.number(len(matches), 0)))
+        if len(matches):
+            pick = st.selectbox(t("local.matching_rows"), list(matches[:500]), key="local_filter_pick")
+            if st.button(t("local.explain_this"), key="local_filter_go"):
+                select_row(pick)
+                st.rerun()
 
 frame = dataset.row(row)
 prediction = prediction_dict(model, frame)[0]
@@ -77,33 +99,34 @@ shap = cached_shap(name, model.model_hash, row)
 lime = cached_lime(name, model.model_hash, row, ws.seed)
 
 left, middle, right = st.columns(3)
-left.metric(f"Prediction for row {row}", headline, help=detail)
-middle.metric("Score", f"{model.score(frame)[0]:.4g}", help=outcome_phrase(ws))
+left.metric(t("local.prediction_for", row=row), headline, help=detail)
+middle.metric(t("local.score"), t.fixed(float(model.score(frame)[0]), 4), help=outcome_phrase(ws))
 actual = dataset.target.iloc[row]
-right.metric("Actual outcome", dataset.spec.class_label(actual) if model.is_classifier else f"{actual:.4g}")
-st.caption(detail)
+right.metric(t("local.actual"), class_label(ws, actual) if model.is_classifier else t.number(float(actual), 3))
 
-chart(charts.waterfall(shap, frame.iloc[0], names),
-      f"Start at the average model output (bottom) and follow each feature's push to this row's output (top). "
-      f"{COLOUR_NOTE} Units: {shap.space}.", "local_waterfall")
-gap = abs(shap.base_value + sum(shap.row().values()) - float(shap.output[0]))
-st.caption(f"Check: base value {shap.base_value:.4f} + sum of SHAP values = {float(shap.output[0]):.4f} "
-           f"(gap {gap:.1e}).")
+narrative = cached_narrative(name, model.model_hash, row, ws.seed, language())
+with st.container(border=True):
+    st.markdown(f"**{t('local.narrative')}.** " + narrative.text)
+
+chart(charts.waterfall(shap, frame.iloc[0], names, tr=t),
+      t("local.waterfall_caption", colours=t("common.colour_note"), space=t(f"space.{shap.space}")),
+      "local_waterfall")
+if not presenting():
+    gap = abs(shap.base_value + sum(shap.row().values()) - float(shap.output[0]))
+    st.caption(t("local.check", base=t.fixed(shap.base_value, 4), output=t.fixed(float(shap.output[0]), 4),
+                 gap=f"{gap:.1e}"))
 
 left, right = st.columns([3, 2])
 with left:
-    chart(charts.attribution_comparison(shap.row(), lime, names),
-          "Two methods, side by side: solid bars are SHAP, hatched bars LIME, each scaled to its biggest effect. "
-          "When both point the same way for the top features, the explanation is more trustworthy.",
-          "local_compare")
+    chart(charts.attribution_comparison(shap.row(), lime, names, tr=t), t("local.compare_caption"), "local_compare")
 with right:
     table = pd.DataFrame({
-        "value": [show_value(v) for v in frame.iloc[0].tolist()],
+        t("local.value"): [t.value(v) for v in frame.iloc[0].tolist()],
         "SHAP": [shap.row()[f] for f in dataset.feature_names],
         "LIME": [lime.weights[f] for f in dataset.feature_names],
-        "meaning": [meanings(ws)[f] for f in dataset.feature_names],
+        t("local.meaning"): [meanings(ws)[f] for f in dataset.feature_names],
     }, index=dataset.feature_names)
     table = table.reindex(table["SHAP"].abs().sort_values(ascending=False).index)
-    st.dataframe(table.round(4), key="local_table")
-    st.caption(f"LIME's local fit R² = {lime.score:.2f} (seed {lime.seed}, {lime.num_samples:,} samples); "
-               "a low value means the straight-line summary fits this row poorly.")
+    st.dataframe(table.round(4))
+    st.caption(t("local.lime_fit", score=t.fixed(lime.score, 2), seed=lime.seed,
+                 samples=t.number(lime.num_samples, 0)))

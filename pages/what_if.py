@@ -8,8 +8,10 @@ import streamlit as st
 from explainers import charts, frame_of, shap_values
 from explainers.counterfactuals import plain, prediction_dict
 from explainers.global_views import partial_dependence
-from pages.common import COLOUR_NOTE, chart, current, labels, meanings, outcome_phrase, prediction_text
+from explainers.narrative import narrate
+from pages.common import chart, class_label, current, labels, language, meanings, outcome_phrase, prediction_text, tr
 
+t = tr()
 name, ws, row = current()
 dataset, model = ws.dataset, ws.model
 names = labels(ws)
@@ -17,6 +19,7 @@ help_texts = meanings(ws)
 original = dataset.row(row)
 original_values = {k: plain(v) for k, v in original.iloc[0].items()}
 KEY = "whatif_input_"
+MISSING = t("whatif.missing_option")
 
 
 def _load(values: dict) -> None:
@@ -24,7 +27,7 @@ def _load(values: dict) -> None:
         if dataset.info[feature].kind == "numeric":
             st.session_state[KEY + feature] = None if value is None else float(value)
         else:
-            st.session_state[KEY + feature] = "(missing)" if value is None else str(value)
+            st.session_state[KEY + feature] = MISSING if value is None else str(value)
 
 
 # Another page may hand over a row to try (the Counterfactuals page does); otherwise start from the row.
@@ -36,9 +39,9 @@ elif st.session_state.get("whatif_loaded") != (name, row):
     _load(original_values)
     st.session_state["whatif_loaded"] = (name, row)
 
-st.title("What-if")
-st.caption(f"Start from row {row}, change any input, and the prediction updates at once.")
-st.button("Reset to the original row", key="whatif_reset", on_click=_load, args=(original_values,))
+st.title(t("whatif.title"))
+st.caption(t("whatif.intro", row=row))
+st.button(t("whatif.reset"), key="whatif_reset", on_click=_load, args=(original_values,))
 
 edited: dict[str, object] = {}
 with st.container(border=True):
@@ -47,59 +50,62 @@ with st.container(border=True):
         with columns[i % 4]:
             if info.kind == "numeric":
                 step = 1.0 if info.integer else max((info.maximum - info.minimum) / 100, 1e-6)
-                value = st.number_input(names[info.name], min_value=None, max_value=None, step=step,
-                                        key=KEY + info.name, format="%.0f" if info.integer else "%.4g",
-                                        help=f"{help_texts[info.name]}. Observed from {info.minimum:,.4g} to "
-                                        f"{info.maximum:,.4g}.")
+                value = st.number_input(
+                    names[info.name], min_value=None, max_value=None, step=step, key=KEY + info.name,
+                    format="%.0f" if info.integer else "%.4g",
+                    help=t("whatif.observed", meaning=help_texts[info.name], low=t.number(info.minimum, 4),
+                           high=t.number(info.maximum, 4)))
                 if value is not None and not (info.minimum <= value <= info.maximum):
-                    st.caption("Outside the observed range: the model never saw such values.")
+                    st.caption(t("whatif.outside"))
                 edited[info.name] = value
             else:
-                options = ["(missing)", *info.categories]
-                choice = st.selectbox(names[info.name], options, key=KEY + info.name, help=help_texts[info.name])
-                edited[info.name] = None if choice == "(missing)" else choice
+                if st.session_state.get(KEY + info.name) not in (MISSING, *info.categories):
+                    st.session_state[KEY + info.name] = MISSING  # the language changed under a "missing" choice
+                choice = st.selectbox(names[info.name], [MISSING, *info.categories], key=KEY + info.name,
+                                      help=help_texts[info.name])
+                edited[info.name] = None if choice == MISSING else choice
 
 edited_frame = frame_of({k: (math.nan if v is None else v) for k, v in edited.items()}, dataset)
 before, after = prediction_dict(model, original)[0], prediction_dict(model, edited_frame)[0]
 score_before, score_after = float(model.score(original)[0]), float(model.score(edited_frame)[0])
-changed = [f for f in dataset.feature_names
-           if str(original_values[f]) != str(plain(edited_frame.iloc[0][f]))]
+changed = [f for f in dataset.feature_names if str(original_values[f]) != str(plain(edited_frame.iloc[0][f]))]
 
 left, middle, right = st.columns(3)
 headline, detail = prediction_text(ws, after)
-left.metric("Prediction for the edited row", headline, help=detail)
+left.metric(t("whatif.prediction"), headline, help=detail)
 phrase = outcome_phrase(ws)
 difference = score_after - score_before
-middle.metric(phrase[0].upper() + phrase[1:], f"{score_after:.4g}",
-              delta=f"{difference:+.4g}" if abs(difference) > 1e-12 else None)
-right.metric("Changed inputs", len(changed))
+middle.metric(phrase[0].upper() + phrase[1:], t.fixed(score_after, 4),
+              delta=("+" if difference > 0 else "") + t.fixed(difference, 4) if abs(difference) > 1e-12 else None)
+right.metric(t("whatif.changed"), len(changed))
 if changed:
-    st.caption("Changed: " + "; ".join(
-        f"{names[f]}: {original_values[f]} → {plain(edited_frame.iloc[0][f])}" for f in changed))
+    st.caption(t("whatif.changed_list", changes="; ".join(
+        f"{names[f]}: {t.value(original_values[f])} → {t.value(plain(edited_frame.iloc[0][f]))}" for f in changed)))
 if "label" in after and after["label"] != before["label"]:
-    st.success(f"The outcome flips from {dataset.spec.class_label(before['label'])} to "
-               f"{dataset.spec.class_label(after['label'])}.")
+    st.success(t("whatif.flips", before=class_label(ws, before["label"]), after=class_label(ws, after["label"])))
+
+with st.container(border=True):
+    st.markdown(narrate(model, edited_frame, lang=language(), seed=ws.seed).text)
 
 shap_before = shap_values(model, original).row()
 shap_after = shap_values(model, edited_frame).row()
 left, right = st.columns([3, 2])
 with left:
-    chart(charts.shap_before_after(shap_before, shap_after, names),
-          f"Each feature's push on the prediction before (faded) and after (solid) your edits. {COLOUR_NOTE}",
-          "whatif_shap")
+    chart(charts.shap_before_after(shap_before, shap_after, names, tr=t),
+          t("whatif.shap_caption", colours=t("common.colour_note")), "whatif_shap")
 with right:
-    table = pd.DataFrame({"original": shap_before, "edited": shap_after})
-    table["change"] = table["edited"] - table["original"]
-    table.index = [names[f] for f in table.index]
-    st.dataframe(table.round(4), key="whatif_shap_table")
+    table = pd.DataFrame({t("whatif.original"): shap_before, t("whatif.edited"): shap_after})
+    table[t("whatif.change")] = table[t("whatif.edited")] - table[t("whatif.original")]
+    st.dataframe(table.round(4))
 
-feature = st.selectbox("Show the prediction across the range of", dataset.feature_names, format_func=names.get,
+feature = st.selectbox(t("whatif.curve_feature"), dataset.feature_names, format_func=names.get,
                        key="whatif_curve_feature")
 curve = partial_dependence(model, feature, edited_frame)
 threshold = 0.5 if model.is_classifier and len(model.classes) == 2 else None
-current_value = edited_frame.iloc[0][feature]
-chart(charts.partial_dependence_figure(curve, names[feature], outcome_phrase(ws), current=plain(current_value),
-                                       threshold=threshold, probability=model.is_classifier),
-      f"The {outcome_phrase(ws)} if only {names[feature]} changed (other inputs as edited). "
-      + ("Where the line crosses the dashed threshold, the outcome flips." if threshold is not None else ""),
-      "whatif_curve")
+caption = t("whatif.curve_caption", score=outcome_phrase(ws), feature=names[feature])
+if threshold is not None:
+    caption += " " + t("whatif.curve_threshold")
+chart(charts.partial_dependence_figure(curve, names[feature], outcome_phrase(ws),
+                                       current=plain(edited_frame.iloc[0][feature]), threshold=threshold,
+                                       probability=model.is_classifier, tr=t),
+      caption, "whatif_curve")

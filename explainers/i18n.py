@@ -1,0 +1,107 @@
+"""Message catalogues and locale formatting (English and Brazilian Portuguese).
+
+A language is a TOML file ``locales/<lang>.toml`` (sections become key prefixes:
+``[overview] title = ...`` is ``overview.title``); files named ``<lang>.<part>.toml`` are merged in.
+Adding a language means adding its file.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from .errors import InputError
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+DEFAULT_LANGUAGE = "en"
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = str(value)
+    return out
+
+
+def languages() -> list[str]:
+    """The languages that have a catalogue, English first."""
+    found = sorted({p.name.split(".")[0] for p in LOCALES_DIR.glob("*.toml")})
+    return sorted(found, key=lambda lang: (lang != DEFAULT_LANGUAGE, lang))
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    """Every message of ``lang`` by dotted key."""
+    files = sorted(LOCALES_DIR.glob(f"{lang}.toml")) + sorted(LOCALES_DIR.glob(f"{lang}.*.toml"))
+    if not files:
+        raise InputError(f"no messages for language {lang!r}; choose one of: {', '.join(languages())}.")
+    messages: dict[str, str] = {}
+    for path in files:
+        messages.update(_flatten(tomllib.loads(path.read_text(encoding="utf-8"))))
+    return messages
+
+
+def babel_locale(lang: str) -> str:
+    return lang.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Messages and number formats of one language: ``tr("overview.title")``, ``tr.number(1234.5)``."""
+
+    lang: str = DEFAULT_LANGUAGE
+
+    def __call__(self, key: str, **values: object) -> str:
+        messages = catalogue(self.lang)
+        text = messages.get(key)
+        if text is None:
+            text = catalogue(DEFAULT_LANGUAGE).get(key, key)
+        return text.format(**values) if values else text
+
+    def number(self, value: float, digits: int = 3) -> str:
+        """A number in the locale's format with up to ``digits`` decimals (``1,234.5`` / ``1.234,5``)."""
+        from babel.numbers import format_decimal
+
+        if value is None or value != value:  # NaN
+            return self("common.missing")
+        pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+        return format_decimal(value, format=pattern, locale=babel_locale(self.lang))
+
+    def fixed(self, value: float, digits: int = 3) -> str:
+        """A number with exactly ``digits`` decimals."""
+        from babel.numbers import format_decimal
+
+        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+        return format_decimal(value, format=pattern, locale=babel_locale(self.lang))
+
+    def percent(self, value: float, digits: int = 1) -> str:
+        from babel.numbers import format_percent
+
+        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
+        return format_percent(value, format=pattern, locale=babel_locale(self.lang))
+
+    def value(self, value: object) -> str:
+        """A cell value: numbers in the locale's format, text as it is, blanks as "missing"."""
+        if value is None or (isinstance(value, float) and value != value):
+            return self("common.missing")
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, int | float):
+            return self.number(float(value), 4 if abs(value) < 1000 else 0)
+        return str(value)
+
+    def date(self, when) -> str:
+        from babel.dates import format_date
+
+        return format_date(when, format="medium", locale=babel_locale(self.lang))
+
+
+def translator(lang: str | None) -> Translator:
+    """A translator for ``lang``, falling back to English for unknown languages."""
+    return Translator(lang if lang in languages() else DEFAULT_LANGUAGE)
