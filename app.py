@@ -63,7 +63,7 @@ with st.sidebar:
         tr("app.dataset"),
         [*builtin_names(), *uploads()],
         key="dataset",
-        format_func=dataset_title,
+        format_func=lambda option, lang=tr.lang: dataset_title(option, lang),
         on_change=_dataset_changed,
     )
     name, ws, _ = current()

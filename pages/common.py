@@ -50,13 +50,13 @@ def select_row(row: int) -> None:
     st.session_state["pending_row"] = int(row)
 
 
-def dataset_title(name: str) -> str:
+def dataset_title(name: str, lang: str) -> str:
     from explainers.data import builtin_spec
 
     if name.startswith(UPLOAD_PREFIX):
-        ws = uploads().get(name)
-        return f"⬆ {ws.dataset.spec.display_title(language())}" if ws else name
-    return builtin_spec(name).display_title(language())
+        ws = st.session_state.get("uploads", {}).get(name)
+        return f"⬆ {ws.dataset.spec.display_title(lang)}" if ws else name
+    return builtin_spec(name).display_title(lang)
 
 
 def language() -> str:

@@ -199,3 +199,31 @@ def test_overview_threshold_moves_the_confusion_matrix():
     # A higher threshold can only call fewer rows positive.
     positive = "good"
     assert after[positive].sum() < before[positive].sum()
+
+
+def test_portuguese_everywhere():
+    from explainers.i18n import catalogue
+
+    english = catalogue("en")
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["lang"] = "pt-BR"
+    at.run()
+    assert at.selectbox(key="lang").value == "pt-BR"
+    titles = []
+    for page in PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+        titles.append(at.title[0].value)
+        for metric_element in at.metric:
+            assert metric_element.label not in {"Rows", "Prediction for the edited row", "Changed inputs"}
+    assert titles[1:] == ["Explicações globais", "Explicação local", "E se…", "Contrafactuais"]
+    assert english["nav.global"] not in titles
+
+
+def test_presentation_mode_hides_technical_controls_and_keeps_the_row():
+    at = open_app("credit", row=9, page="pages/counterfactuals.py")
+    assert any(s.key == "cf_method" for s in at.selectbox)
+    at.toggle(key="presentation").set_value(True).run()
+    assert not at.exception
+    assert not any(s.key == "cf_method" for s in at.selectbox)
+    assert at.number_input(key="row").value == 9
