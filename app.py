@@ -51,6 +51,7 @@ PAGES = [
     st.Page("pages/local_explanation.py", title=tr("nav.local"), icon=":material/person_search:"),
     st.Page("pages/what_if.py", title=tr("nav.whatif"), icon=":material/tune:"),
     st.Page("pages/counterfactuals.py", title=tr("nav.counterfactuals"), icon=":material/alt_route:"),
+    st.Page("pages/responsible_ai.py", title=tr("trust.nav"), icon=":material/verified_user:"),
 ]
 
 
@@ -81,8 +82,8 @@ with st.sidebar:
 if st.session_state["presentation"]:
     # Bigger key figures and text for live demos and screenshots.
     st.markdown(
-        "<style>[data-testid='stMetricValue']{font-size:3rem}"
-        "[data-testid='stMarkdownContainer'] p{font-size:1.2rem}</style>",
+        "<style>[data-testid='stMetricValue'],[data-testid='stMetricValue'] *{font-size:2.6rem !important;"
+        "line-height:1.25 !important}[data-testid='stMarkdownContainer'] p{font-size:1.2rem}</style>",
         unsafe_allow_html=True,
     )
 
