@@ -8,7 +8,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .data import Dataset
 from .errors import InputError
 from .models import TabularModel
 
@@ -269,8 +268,3 @@ class LimeSetup:
 def top_features(weights: dict[str, float], k: int = 3) -> list[str]:
     """The ``k`` features with the largest absolute attribution."""
     return [name for name, _ in sorted(weights.items(), key=lambda kv: -abs(kv[1]))[:k]]
-
-
-def check_dataset_model(dataset: Dataset, model: TabularModel) -> None:
-    if model.dataset is not dataset:
-        raise InputError("the model is bound to another dataset; load the model for this table.")
