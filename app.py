@@ -8,6 +8,12 @@ from pages.common import current, dataset_title, uploads
 
 st.set_page_config(page_title="Explain a model", page_icon=":material/insights:", layout="wide")
 
+# Optional login (off by default): an [auth] section in .streamlit/secrets.toml turns on Streamlit's
+# OpenID Connect login; see the README.
+if st.secrets.load_if_toml_exists() and "auth" in st.secrets and not st.user.is_logged_in:
+    st.button("Log in", on_click=st.login, key="app_login")
+    st.stop()
+
 LANGUAGE_NAMES = {"en": "English", "pt-BR": "Português (Brasil)"}
 
 
@@ -47,11 +53,13 @@ if "pending_row" in st.session_state:
 tr = translator(st.session_state.get("lang"))
 PAGES = [
     st.Page("pages/overview.py", title=tr("nav.overview"), icon=":material/dashboard:", default=True),
+    st.Page("pages/data_source.py", title=tr("data.nav"), icon=":material/upload_file:"),
     st.Page("pages/global_explanations.py", title=tr("nav.global"), icon=":material/public:"),
     st.Page("pages/local_explanation.py", title=tr("nav.local"), icon=":material/person_search:"),
     st.Page("pages/what_if.py", title=tr("nav.whatif"), icon=":material/tune:"),
     st.Page("pages/counterfactuals.py", title=tr("nav.counterfactuals"), icon=":material/alt_route:"),
     st.Page("pages/responsible_ai.py", title=tr("trust.nav"), icon=":material/verified_user:"),
+    st.Page("pages/report.py", title=tr("report.nav"), icon=":material/description:"),
 ]
 
 
@@ -60,13 +68,9 @@ def _dataset_changed() -> None:
 
 
 with st.sidebar:
-    st.selectbox(
-        tr("app.dataset"),
-        [*builtin_names(), *uploads()],
-        key="dataset",
-        format_func=lambda option, lang=tr.lang: dataset_title(option, lang),
-        on_change=_dataset_changed,
-    )
+    options = [*builtin_names(), *uploads()]
+    titles = {option: dataset_title(option, tr.lang) for option in options}
+    st.selectbox(tr("app.dataset"), options, key="dataset", format_func=titles.get, on_change=_dataset_changed)
     name, ws, _ = current()
     last = len(ws.dataset.features) - 1
     if not 0 <= st.session_state["row"] <= last:

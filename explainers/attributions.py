@@ -232,8 +232,12 @@ class LimeSetup:
             raise InputError("LIME needs at least 10 samples; raise num_samples.")
         index = _class_index(self.model, class_name)
         codes = self.dataset.to_codes(self.dataset.imputed(self.dataset.coerce(row)))[0]
-        # LIME keeps one RandomState across calls; a fresh one per call makes a seed reproducible.
+        # LIME keeps RandomStates across calls (its own, its discretizer's, its base's); fresh ones per
+        # call make a seed reproducible whatever ran before.
         self.explainer.random_state = np.random.RandomState(seed)
+        if getattr(self.explainer, "discretizer", None) is not None:
+            self.explainer.discretizer.random_state = np.random.RandomState(seed)
+        self.explainer.base.random_state = np.random.RandomState(seed)
         labels = (index,) if index is not None else (0,)
         explanation = self.explainer.explain_instance(
             codes,

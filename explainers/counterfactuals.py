@@ -292,7 +292,7 @@ class CounterfactualSearch:
             proposed, message = self._sparse(row, vary, ranges, desired, int(total), seed), None
         else:
             proposed, message = self._dice_search(row, vary, ranges, method, int(total), seed, kwargs)
-        kept, rejected = self.recheck(row, proposed, vary, ranges, desired)
+        kept, rejected = self.recheck(row, proposed, vary, ranges, desired, restore_missing=method != "sparse")
         seconds = time.perf_counter() - started
         if not kept and message is None:
             message = (
@@ -320,10 +320,12 @@ class CounterfactualSearch:
             result = self.explainer(method).generate_counterfactuals(
                 query, total_CFs=total, features_to_vary=vary, permitted_range=ranges or None, **kwargs
             )
-        except Exception as exc:  # noqa: BLE001 - DiCE signals "none found" and its own bugs alike
-            reason = str(exc).splitlines()[0][:160] if str(exc) else ""
+        except Exception as exc:
+            no_result = "No counterfactuals found" in str(exc)
+            reason = "" if no_result else f" ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
             return pd.DataFrame(columns=self.dataset.feature_names), (
-                f"DiCE found no counterfactual ({type(exc).__name__}: {reason})."
+                f"DiCE found no counterfactual for this row{reason}; allow more features to vary, widen the "
+                "ranges, or try another method."
             )
         found = result.cf_examples_list[0].final_cfs_df
         if found is None:
@@ -388,16 +390,20 @@ class CounterfactualSearch:
         vary: Sequence[str],
         ranges: Mapping[str, list],
         desired: str | list[float],
+        restore_missing: bool = True,
     ) -> tuple[list[Counterfactual], dict[str, int]]:
-        """Re-predict every proposed row and check each constraint; drop and count failures."""
+        """Re-predict every proposed row and check each constraint; drop and count failures.
+
+        ``restore_missing``: DiCE saw missing values imputed, so where a proposal keeps the imputed
+        value the row keeps its blank; the sparse search works on the blanks themselves.
+        """
         rejected = {"not_flipped": 0, "fixed_feature_changed": 0, "out_of_range": 0, "duplicate": 0}
         if proposed.empty:
-            return [], rejected
+            return [], {}
         dataset, model = self.dataset, self.model
         original = dataset.coerce(original).reset_index(drop=True)
         candidates = proposed[dataset.feature_names].reset_index(drop=True).copy()
-        # DiCE saw imputed values; where it left such a value alone, the row keeps its blank.
-        for info in dataset.schema:
+        for info in dataset.schema if restore_missing else ():
             if pd.isna(original.at[0, info.name]):
                 same = candidates[info.name].astype(str) == str(
                     self._dice_frame(dataset.imputed(original))[info.name].iat[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -14,6 +14,7 @@ import pandas as pd
 
 from .errors import InputError
 from .spec import MAX_CLASSES, DatasetSpec, infer_spec, load_spec
+from .upload import SAMPLE_SEED, Limits, date_parts, mixed_numbers, read_upload
 
 DATASETS_DIR = Path(__file__).resolve().parent.parent / "datasets"
 DEFAULT_DATASET = "credit"
@@ -183,13 +184,58 @@ def _schema(features: pd.DataFrame) -> tuple[FeatureInfo, ...]:
     return tuple(infos)
 
 
-def prepare_dataset(frame: pd.DataFrame, spec: DatasetSpec, notices: tuple[str, ...] = ()) -> Dataset:
-    """Check a raw table against its spec and type its columns."""
+DATE_PARTS = ("year", "month", "dayofyear")
+
+
+def _date_columns(name: str, dates: pd.Series) -> dict[str, pd.Series]:
+    """A date column as three numeric columns: ``<name>_year``, ``<name>_month``, ``<name>_dayofyear``."""
+    accessor = dates.dt
+    return {
+        f"{name}_year": accessor.year.astype("float64"),
+        f"{name}_month": accessor.month.astype("float64"),
+        f"{name}_dayofyear": accessor.dayofyear.astype("float64"),
+    }
+
+
+def _numeric_feature(name: object, values: pd.Series) -> pd.Series:
+    values = values.astype("float64")
+    if np.isinf(values).any():
+        raise InputError(f"column {name!r} contains infinite values; replace them with numbers or blanks.")
+    return values
+
+
+def prepare_dataset(
+    frame: pd.DataFrame, spec: DatasetSpec, notices: tuple[str, ...] = (), limits: Limits | None = None
+) -> Dataset:
+    """Check a raw table against its spec and type its columns.
+
+    Data checks (``limits`` default to :meth:`Limits.from_env`): a table over ``max_rows`` or
+    ``max_columns`` is refused; above ``sample_rows`` rows a seeded random sample is kept, with a
+    notice. Date columns (a datetime type, or ISO / Brazilian dates as text) become three numeric
+    columns, year, month and day of the year, with a notice. A text column that is at least 90%
+    numbers is numeric, its text cells missing, with a notice naming an example; one with fewer
+    numbers is categorical, with a notice. A categorical column with more than ``max_levels``
+    distinct values is dropped with a notice (refused when the spec lists it as immutable or
+    sensitive). A text column with no values at all becomes an all-missing numeric column.
+    Infinite values, in a feature or a numeric target, are refused.
+    """
+    limits = limits or Limits.from_env()
     if frame.empty or len(frame.columns) == 0:
         raise InputError("the table is empty; give a file with a header row and at least one data row.")
-    if frame.columns.duplicated().any():
-        dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    names = pd.Index([str(c) for c in frame.columns])
+    if frame.columns.duplicated().any() or names.duplicated().any():
+        dupes = sorted(set(names[names.duplicated()]))
         raise InputError("duplicate column names: " + ", ".join(dupes) + "; rename them and retry.")
+    if frame.shape[1] > limits.max_columns:
+        raise InputError(
+            f"the table has {frame.shape[1]:,} columns, over the limit of {limits.max_columns:,} "
+            "(XAI_MAX_COLUMNS); keep the columns you need."
+        )
+    if len(frame) > limits.max_rows:
+        raise InputError(
+            f"the table has {len(frame):,} rows, over the limit of {limits.max_rows:,} (XAI_MAX_ROWS); "
+            "use a sample."
+        )
     if spec.target not in frame.columns:
         raise InputError(
             f"target column {spec.target!r} is not in the table; choose one of: "
@@ -199,30 +245,91 @@ def prepare_dataset(frame: pd.DataFrame, spec: DatasetSpec, notices: tuple[str, 
     keep = target.notna()
     if not keep.any():
         raise InputError(f"target column {spec.target!r} is empty; choose a column with values.")
+    numeric_target = pd.api.types.is_numeric_dtype(target) and not pd.api.types.is_bool_dtype(target)
+    if numeric_target and np.isinf(target.astype("float64")).any():
+        raise InputError(
+            f"target column {spec.target!r} contains infinite values; replace them with numbers or blanks."
+        )
     frame = frame.loc[keep].reset_index(drop=True)
     notes = list(notices)
+    extra: dict = {}
     if (~keep).any():
         notes.append(f"Dropped {int((~keep).sum())} rows whose target is missing.")
+    if len(frame) > limits.sample_rows:
+        rows = len(frame)
+        picked = np.sort(np.random.default_rng(SAMPLE_SEED).choice(rows, size=limits.sample_rows, replace=False))
+        frame = frame.iloc[picked].reset_index(drop=True)
+        extra["sampled_from_rows"] = rows
+        notes.append(
+            f"The table has {rows:,} rows; explanations and charts use a seeded random sample of "
+            f"{limits.sample_rows:,} rows (seed {SAMPLE_SEED}; limit XAI_SAMPLE_ROWS)."
+        )
     features = frame.drop(columns=[spec.target, *[c for c in spec.drop if c in frame.columns]])
     if features.shape[1] == 0:
         raise InputError("the table has no feature columns besides the target; add some.")
-    typed = {}
+    typed: dict[str, pd.Series | pd.Categorical] = {}
+    replaced: dict[str, list[str]] = {}  # a date column -> the numeric columns made from it
+    listed = set(spec.immutable) | set(spec.sensitive)
     for name in features.columns:
         column = features[name]
+        key = str(name)
         if pd.api.types.is_bool_dtype(column):
             column = column.astype("string")
-        if pd.api.types.is_numeric_dtype(column):
-            values = column.astype("float64")
-            if np.isinf(values).any():
+        dates = date_parts(column)
+        if dates is not None:
+            parts = _date_columns(key, dates)
+            taken = [p for p in parts if p in features.columns or p == spec.target or p in typed]
+            if taken:
                 raise InputError(
-                    f"column {name!r} contains infinite values; replace them with numbers or blanks."
+                    f"date column {key!r} would become {', '.join(parts)}, but {taken[0]!r} already exists; "
+                    "rename one of them."
                 )
-            typed[str(name)] = values
-        else:
-            typed[str(name)] = pd.Categorical(_as_text(column))
+            typed.update(parts)
+            replaced[key] = list(parts)
+            notes.append(f"Date column {key!r} was turned into numbers: " + ", ".join(parts) + ".")
+            continue
+        if pd.api.types.is_numeric_dtype(column):
+            typed[key] = _numeric_feature(name, column)
+            continue
+        if column.isna().all():
+            typed[key] = pd.Series(np.nan, index=column.index, dtype="float64")
+            continue
+        mixed = mixed_numbers(column)
+        if mixed is not None:
+            kind, numbers, example = mixed
+            if kind == "numeric":
+                count = int(numbers.isna().sum() - column.isna().sum())
+                notes.append(
+                    f"Column {key!r} is mostly numbers; {count} cell(s) of text such as {example!r} "
+                    "were treated as missing."
+                )
+                typed[key] = _numeric_feature(name, numbers)
+                continue
+            notes.append(f"Column {key!r} mixes numbers and text (such as {example!r}); it is used as categories.")
+        categories = pd.Categorical(_as_text(column))
+        if len(categories.categories) > limits.max_levels:
+            if key in listed:
+                raise InputError(
+                    f"column {key!r} has {len(categories.categories):,} distinct values, over the limit of "
+                    f"{limits.max_levels:,} for a categorical column (XAI_MAX_LEVELS); group its values, "
+                    "or take it off the immutable and sensitive lists."
+                )
+            notes.append(
+                f"Dropped column {key!r}: its {len(categories.categories):,} distinct values are over the "
+                f"limit of {limits.max_levels:,} for a categorical column (XAI_MAX_LEVELS)."
+            )
+            continue
+        typed[key] = categories
+    if not typed:
+        raise InputError("the table has no usable feature columns besides the target; add some.")
     features = pd.DataFrame(typed)
-    for listed, what in ((spec.immutable, "immutable"), (spec.sensitive, "sensitive")):
-        unknown = [c for c in listed if c not in features.columns]
+    if replaced:
+        def expand(names: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(part for n in names for part in replaced.get(n, [n]))
+
+        spec = replace(spec, immutable=expand(spec.immutable), sensitive=expand(spec.sensitive))
+    for listed_names, what in ((spec.immutable, "immutable"), (spec.sensitive, "sensitive")):
+        unknown = [c for c in listed_names if c not in features.columns]
         if unknown:
             raise InputError(f"{what} features not in the table: {', '.join(unknown)}; fix the list.")
     if spec.task == "classification":
@@ -251,6 +358,10 @@ def prepare_dataset(frame: pd.DataFrame, spec: DatasetSpec, notices: tuple[str, 
             raise InputError(
                 f"target column {spec.target!r} has non-numeric values; a regression needs numbers."
             )
+        if np.isinf(numeric.astype("float64")).any():
+            raise InputError(
+                f"target column {spec.target!r} contains infinite values; replace them with numbers or blanks."
+            )
         classes = []
         target_series = pd.Series(numeric.to_numpy(dtype="float64"), name=spec.target)
     whole = features.copy()
@@ -263,24 +374,31 @@ def prepare_dataset(frame: pd.DataFrame, spec: DatasetSpec, notices: tuple[str, 
         classes=tuple(classes),
         notices=tuple(notes),
         data_hash=hash_frame(whole),
+        extra=extra,
     )
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file into a frame."""
+def read_table(path: str | Path, limits: Limits | None = None) -> pd.DataFrame:
+    """Read a CSV (separator and encoding detected, gzip allowed) or Parquet file into a frame."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"data file {path} does not exist; check the path.")
     suffix = path.suffix.lower()
+    if suffix not in (".parquet", ".csv", ".txt", ".tsv", ".gz"):
+        raise InputError(f"{path.name}: unsupported file type {suffix!r}; give a .csv or .parquet file.")
+    limits = limits or Limits.from_env()
     try:
-        if suffix == ".parquet":
-            return pd.read_parquet(path)
-        if suffix in (".csv", ".txt", ".gz"):
-            return pd.read_csv(path, sep=None, engine="python")
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            raise InputError(
+                f"{path.name} is {size / 2**20:,.1f} MB, over the limit of {limits.max_bytes / 2**20:,.1f} MB "
+                "(XAI_MAX_MB); use a smaller file or raise the limit."
+            )
+        data = path.read_bytes()
+    except OSError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"could not read {path.name} as a table ({reason}); give a valid CSV or Parquet.") from None
-    raise InputError(f"{path.name}: unsupported file type {suffix!r}; give a .csv or .parquet file.")
+        raise InputError(f"could not read {path.name} ({reason}); check the path and its permissions.") from None
+    return read_upload(path.name, data, limits)
 
 
 def builtin_names() -> list[str]:

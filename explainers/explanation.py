@@ -13,6 +13,7 @@ from .attributions import LimeExplanation, LimeSetup, ShapValues, shap_values
 from .counterfactuals import DEFAULT_METHOD, CounterfactualResult, CounterfactualSearch, plain, prediction_dict
 from .data import Dataset
 from .models import TabularModel
+from .trust import RowChecks, row_checks
 
 _PACKAGES = ("shap", "lime", "dice-ml", "xgboost", "pandas", "numpy", "scikit-learn")
 
@@ -51,8 +52,10 @@ class Workspace:
         method: str = DEFAULT_METHOD,
         seed: int | None = None,
         with_lime: bool = True,
+        checks: bool = False,
     ) -> LocalExplanation:
-        """Prediction, SHAP, LIME and counterfactuals for the row at position ``row``."""
+        """Prediction, SHAP, LIME and counterfactuals for the row at position ``row``; with ``checks``,
+        also the trust signals of :func:`explainers.trust.row_checks`."""
         seed = self.seed if seed is None else seed
         frame = self.dataset.row(row)
         lime = self.lime.explain(frame, seed=seed) if with_lime else None
@@ -61,14 +64,17 @@ class Workspace:
             if counterfactuals > 0
             else None
         )
+        shap = shap_values(self.model, frame, seed=seed)
         return LocalExplanation(
             row=int(row),
             features={k: plain(v) for k, v in frame.iloc[0].items()},
             prediction=prediction_dict(self.model, frame)[0],
-            shap=shap_values(self.model, frame, seed=seed),
+            shap=shap,
             lime=lime,
             counterfactuals=found,
             seed=seed,
+            checks=row_checks(self.model, frame, shap, lime, self.lime if with_lime else None, found,
+                              self.counterfactuals if found is not None else None) if checks else None,
         )
 
     def stamp(self) -> dict:
@@ -94,6 +100,7 @@ class LocalExplanation:
     lime: LimeExplanation | None
     counterfactuals: CounterfactualResult | None
     seed: int
+    checks: RowChecks | None = None
 
     def to_dict(self, task: str) -> dict:
         return {
@@ -108,6 +115,7 @@ class LocalExplanation:
             else [c.to_dict() for c in self.counterfactuals.counterfactuals],
             "counterfactual_search": None if self.counterfactuals is None
             else {k: v for k, v in self.counterfactuals.to_dict().items() if k != "counterfactuals"},
+            "checks": None if self.checks is None else self.checks.to_dict(),
         }
 
 

@@ -31,6 +31,8 @@ DEFAULT_PARAMS = {
 }
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
 BATCH_ROWS = 20000
+TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.")
+XGBOOST_FORBIDDEN = ("[", "]", "<")
 MAX_TRAIN_ROWS = 50_000  # larger tables train on a seeded sample of the training split
 
 
@@ -156,10 +158,18 @@ def _hash_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def check_xgboost_names(dataset: Dataset) -> None:
+    """XGBoost cannot use column names with [, ] or <; say which ones to rename."""
+    bad = [c for c in dataset.feature_names if any(ch in c for ch in XGBOOST_FORBIDDEN)]
+    if bad:
+        raise InputError("XGBoost cannot use column names that contain [, ] or <: " + ", ".join(bad) + "; rename them.")
+
+
 def train_default_model(
     dataset: Dataset, seed: int = DEFAULT_SEED, use_cache: bool = True
 ) -> TabularModel:
     """Train (or load from the disk cache) the default XGBoost model on the fixed-seed train split."""
+    check_xgboost_names(dataset)
     params = {**DEFAULT_PARAMS, **_objective(dataset), "seed": seed, "nthread": 2}
     key = _hash_bytes(f"{dataset.data_hash}|{json.dumps(params, sort_keys=True)}|{xgb.__version__}".encode())
     path = cache_dir() / "models" / f"{key[:24]}.ubj"
@@ -284,13 +294,17 @@ def _load_skops(path: Path, dataset: Dataset, trusted: tuple[str, ...] = ()) -> 
     import skops.io as sio
 
     try:
-        untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in trusted]
+        # skops lists scikit-learn's own compiled types (e.g. sklearn.tree._tree.Tree) as untrusted;
+        # types from scikit-learn, NumPy and SciPy cannot run code on loading and are accepted.
+        untrusted = [
+            t for t in sio.get_untrusted_types(file=path) if t not in trusted and not t.startswith(TRUSTED_MODULES)
+        ]
         if untrusted:
             raise InputError(
                 f"{path.name} contains types that are not trusted ({', '.join(untrusted)}); "
                 "it was not loaded. Save the model with standard scikit-learn types only."
             )
-        estimator = sio.load(path, trusted=list(trusted) or None)
+        estimator = sio.load(path, trusted=sio.get_untrusted_types(file=path))
     except InputError:
         raise
     except Exception:

@@ -170,6 +170,9 @@ def infer_spec(frame: pd.DataFrame, target: str, name: str = "uploaded") -> tupl
             f"target column {target!r} is not in the table; choose one of: "
             + ", ".join(map(str, frame.columns[:20]))
         )
+    if frame.columns.duplicated().any():
+        dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+        raise InputError("duplicate column names: " + ", ".join(dupes) + "; rename them and retry.")
     notices: list[str] = []
     drop = [c for c in frame.columns if c != target and _looks_like_id(frame[c], str(c))]
     if drop:
@@ -177,7 +180,7 @@ def infer_spec(frame: pd.DataFrame, target: str, name: str = "uploaded") -> tupl
     task = infer_task(frame[target])
     positive = None
     if task == "classification":
-        classes = sorted(frame[target].dropna().astype(str).unique())
+        classes = sorted(frame[target].dropna().astype("object").map(str).unique())
         positive = infer_positive_class(classes)
     return DatasetSpec(name=name, target=target, task=task, positive_class=positive, drop=tuple(drop)), notices
 

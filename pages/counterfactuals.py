@@ -96,7 +96,8 @@ if st.session_state.get("cf_request") == request:
         st.stop()
     st.metric(t("cf.passed"), t("cf.passed_value", valid=result.valid, proposed=result.proposed))
     if result.rejected:
-        st.caption(t("cf.dropped", reasons=", ".join(f"{t('cf.reason_' + k)}: {v}" for k, v in result.rejected.items())))
+        reasons = ", ".join(f"{t('cf.reason_' + k)}: {v}" for k, v in result.rejected.items())
+        st.caption(t("cf.dropped", reasons=reasons))
     if result.message:
         st.warning(t("cf.none_found") if result.message.startswith("No counterfactual") else result.message)
     if result.counterfactuals:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -15,6 +16,7 @@ os.environ["TQDM_DISABLE"] = "1"
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
@@ -29,6 +31,10 @@ from explainers import (  # noqa: E402
 )
 
 BUILTINS = ("credit", "hmda", "loans", "breast_cancer")
+
+# Hypothesis keeps a cache of constants from the source under its home directory: keep it out of
+# the repository (it is written while modules are collected, before any fixture runs).
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "xai-dashboard-tests-hypothesis")
 
 
 @pytest.fixture(scope="session", autouse=True)

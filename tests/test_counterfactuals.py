@@ -10,7 +10,10 @@ import pandas as pd
 import pytest
 
 from explainers import InputError, frame_of
-from explainers.counterfactuals import plain
+from explainers.counterfactuals import METHODS, plain
+
+# every search but kdtree (which only offers real rows) must find something for these rows
+SEARCHES = [m for m in METHODS if m != "kdtree"]
 
 
 def _same(a, b) -> bool:
@@ -84,7 +87,7 @@ def check_counterfactuals(workspace, position, result, vary=None, ranges=None):
 # 4. Each method, on real data
 
 
-@pytest.mark.parametrize("method", ["random", "genetic"])
+@pytest.mark.parametrize("method", SEARCHES)
 @pytest.mark.parametrize("position", [0, 3, 143, 157])  # 143 and 157 have a missing Income
 def test_credit_counterfactuals_flip(credit, method, position):
     row = credit.dataset.row(position)
@@ -97,7 +100,7 @@ def test_credit_counterfactuals_flip(credit, method, position):
     check_counterfactuals(credit, position, result)
 
 
-@pytest.mark.parametrize("method", ["random", "genetic", "kdtree"])
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("position", [0, 5, 20])
 def test_hmda_counterfactuals_flip(hmda, method, position):
     row = hmda.dataset.row(position)
@@ -125,17 +128,30 @@ def test_kdtree_without_result_says_so(credit):
     assert result.to_dict()["counterfactuals"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug (minor): when DiCE finds nothing, the message carries DiCE's exception "
-    "class and text ('UserConfigValidationException: ... Kindly check your configuration.') "
-    "and rejected holds zero counts, unlike every other result",
-)
 def test_kdtree_without_result_is_a_plain_sentence(credit):
     result = credit.counterfactuals.generate(credit.dataset.row(143), method="kdtree", seed=0)
     assert result.valid == 0
     assert not re.search(r"[A-Z][a-z]+(Exception|Error)\b", result.message)
     assert all(count > 0 for count in result.rejected.values())
+
+
+@pytest.mark.skipif("sparse" not in METHODS, reason="no sparse search in this engine")
+@pytest.mark.parametrize("position", [0, 8, 239])
+def test_sparse_proposals_all_pass_the_recheck(credit, position):
+    """The sparse search checks its own proposals with the model, so none fails to flip."""
+    result = credit.counterfactuals.generate(credit.dataset.row(position), method="sparse", seed=0)
+    assert result.valid >= 1
+    assert result.rejected.get("not_flipped", 0) == 0
+    check_counterfactuals(credit, position, result)
+
+
+@pytest.mark.skipif("sparse" not in METHODS, reason="no sparse search in this engine")
+@pytest.mark.parametrize("position", [29, 911])  # Job is missing in these credit rows
+def test_sparse_proposals_that_fill_a_missing_category_pass_the_recheck(credit, position):
+    assert pd.isna(credit.dataset.features.at[position, "Job"])
+    result = credit.counterfactuals.generate(credit.dataset.row(position), method="sparse", seed=0)
+    check_counterfactuals(credit, position, result)
+    assert result.rejected.get("not_flipped", 0) == 0
 
 
 def test_permitted_range_and_features_to_vary(credit):
@@ -159,7 +175,7 @@ def test_permitted_range_and_features_to_vary(credit):
     check_counterfactuals(credit, 0, found, vary=vary, ranges=ranges)
 
 
-@pytest.mark.parametrize("method", ["random", "genetic"])
+@pytest.mark.parametrize("method", SEARCHES)
 def test_loans_counterfactuals_reach_the_desired_range(loans, method):
     dataset, model = loans.dataset, loans.model
     for position in (0, 1):
@@ -201,15 +217,7 @@ def test_multiclass_default_desired_class(iris):
     [
         {"total": 0},
         {"total": 21},
-        pytest.param(
-            {"method": "annealing"},
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="engine bug: generate() reads _METHOD_BOUNDS[method] before the method is "
-                "validated, so an unknown method raises KeyError instead of InputError",
-            ),
-            id="unknown-method",
-        ),
+        {"method": "annealing"},
         {"desired_class": "excellent"},
         {"features_to_vary": ["Nope"]},
         {"features_to_vary": []},
@@ -315,7 +323,7 @@ def test_recheck_keeps_missing_values_that_dice_left_alone(credit):
 # 5. Reproducibility
 
 
-@pytest.mark.parametrize("method", ["random", "genetic", "kdtree"])
+@pytest.mark.parametrize("method", METHODS)
 def test_same_seed_same_counterfactuals(hmda, method):
     search = hmda.counterfactuals
     row = hmda.dataset.row(5)

@@ -6,6 +6,7 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import skops.io as sio
 import xgboost as xgb
@@ -112,12 +113,6 @@ def test_permutation_shap_same_seed_same_values(tmp_path, hmda):
     pd.testing.assert_frame_equal(a.values, b.values)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: a plain scikit-learn GradientBoostingClassifier saved with skops is "
-    "refused as untrusted (sklearn.tree._tree.Tree), with a message that says to use standard "
-    "scikit-learn types; the CLI has no way to pass trusted types",
-)
 def test_skops_tree_ensemble_loads_without_extra_trust(tmp_path, hmda):
     classifier = GradientBoostingClassifier(n_estimators=5, max_depth=2, random_state=0)
     model = hmda_pipeline_model(hmda.dataset, tmp_path, classifier)

@@ -1,0 +1,702 @@
+"""What users bring: tables (CSV, Parquet, Excel) and model files, read from bytes, checked and bounded.
+
+Pure Python, no streamlit: the data source page and :func:`explainers.data.read_table` both use it.
+Every bad input raises :class:`~explainers.errors.InputError` with one line that says what is wrong
+and what to do. Nothing here writes to disk except :func:`check_model_against_data`, which puts an
+uploaded model's bytes in a private temporary folder for the loader and deletes it right after.
+
+Limits come from the environment (see :class:`Limits`): ``XAI_MAX_MB``, ``XAI_MAX_ROWS``,
+``XAI_SAMPLE_ROWS``, ``XAI_MAX_COLUMNS`` and ``XAI_MAX_LEVELS``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import os
+import re
+import tempfile
+import tomllib
+import warnings
+import zipfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .errors import InputError
+
+if TYPE_CHECKING:
+    from .data import Dataset
+    from .explanation import Workspace
+    from .models import TabularModel
+    from .spec import DatasetSpec
+
+MB = 1024 * 1024
+TABLE_TYPES = ("csv", "txt", "tsv", "parquet", "xlsx")
+MODEL_TYPES = ("json", "ubj", "skops")
+PICKLE_TYPES = ("pkl", "pickle", "joblib", "sav", "dill")
+SEPARATORS = (",", ";", "\t")
+SAMPLE_SEED = 0
+MOSTLY_NUMBERS = 0.9  # a text column whose filled cells are at least 90% numbers is a numeric column
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_BR_NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+_BR_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}(?: \d{1,2}:\d{2}(?::\d{2})?)?")
+
+
+# --------------------------------------------------------------------------------------------
+# Limits
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much an upload may hold. Each limit can be set by an environment variable:
+
+    ``XAI_MAX_MB`` (file size, megabytes; default 200, matching ``server.maxUploadSize``),
+    ``XAI_MAX_ROWS`` (default 2,000,000), ``XAI_SAMPLE_ROWS`` (default 200,000: above it,
+    explanations and charts use a seeded random sample of that many rows), ``XAI_MAX_COLUMNS``
+    (default 500) and ``XAI_MAX_LEVELS`` (distinct values of a categorical column; default 1,000).
+    """
+
+    max_bytes: int = 200 * MB
+    max_rows: int = 2_000_000
+    sample_rows: int = 200_000
+    max_columns: int = 500
+    max_levels: int = 1_000
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Limits:
+        """Limits with any of ``XAI_MAX_MB`` ... ``XAI_MAX_LEVELS`` from the environment applied."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, int] = {}
+        for spec in fields(cls):
+            variable = ENVIRONMENT[spec.name]
+            raw = environ.get(variable)
+            if raw is None or not raw.strip():
+                continue
+            try:
+                number = int(raw.strip())
+            except ValueError:
+                number = 0
+            if number <= 0:
+                raise InputError(f"{variable} must be a positive whole number, not {raw!r}; fix the setting.")
+            values[spec.name] = number * MB if spec.name == "max_bytes" else number
+        return cls(**values)
+
+    @property
+    def max_megabytes(self) -> float:
+        return self.max_bytes / MB
+
+
+ENVIRONMENT = {
+    "max_bytes": "XAI_MAX_MB",
+    "max_rows": "XAI_MAX_ROWS",
+    "sample_rows": "XAI_SAMPLE_ROWS",
+    "max_columns": "XAI_MAX_COLUMNS",
+    "max_levels": "XAI_MAX_LEVELS",
+}
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / MB:,.1f} MB"
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = text.replace("Error tokenizing data. C error: ", "")
+    return text[:160]
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+
+
+def read_upload(name: str, data: bytes, limits: Limits | None = None) -> pd.DataFrame:
+    """Read an uploaded table (CSV/TXT/TSV, Parquet or Excel .xlsx) from its bytes.
+
+    CSV: the separator (comma, semicolon, tab) and encoding (UTF-8 with or without BOM, UTF-16
+    with BOM, else Windows-1252/Latin-1) are detected; Brazilian decimal commas ("1.234,56") in a
+    semicolon- or tab-separated file, and numbers stored as text, become numbers. Raises
+    InputError for an empty or header-only file, binary junk, text in an unknown encoding,
+    duplicate column names, or a table over ``limits``.
+    """
+    limits = limits or Limits.from_env()
+    name = Path(str(name or "upload")).name or "upload"
+    data = bytes(data or b"")
+    if len(data) > limits.max_bytes:
+        raise InputError(
+            f"{name} is {_megabytes(len(data))}, over the limit of {_megabytes(limits.max_bytes)} (XAI_MAX_MB); "
+            "upload a smaller file or a sample."
+        )
+    if not data.strip():
+        raise InputError(f"{name} is empty; give a file with a header row and at least one data row.")
+    suffix = Path(name.lower()).suffix
+    if data.startswith(b"\x1f\x8b"):
+        data = _gunzip(name, data, limits)
+        suffix = Path(Path(name.lower()).stem).suffix or ".csv"
+        if not data.strip():
+            raise InputError(f"{name} is empty; give a file with a header row and at least one data row.")
+    if data.startswith(b"PAR1"):
+        frame = _read_parquet(name, data, limits)
+        decimal_comma = False
+    elif data.startswith(b"PK\x03\x04"):
+        frame = _read_excel(name, data, limits)
+        decimal_comma = True
+    elif data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputError(
+            f"{name} is an old Excel (.xls) or other Office file; save it as .xlsx or export it as CSV."
+        )
+    elif suffix == ".parquet":
+        raise InputError(f"{name} is not a readable Parquet file (corrupt or not Parquet); export it again.")
+    elif suffix == ".xlsx":
+        raise InputError(f"{name} is not a readable Excel workbook (corrupt or not .xlsx); save it again as .xlsx.")
+    else:
+        text = _decode(name, data)
+        frame, separator = _read_csv_text(name, text, limits)
+        decimal_comma = separator != ","
+    return _normalise(name, frame, limits, decimal_comma)
+
+
+def _gunzip(name: str, data: bytes, limits: Limits) -> bytes:
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
+            out = handle.read(limits.max_bytes + 1)
+    except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise InputError(f"{name} is not a readable gzip file ({_reason(exc)}); compress it again.") from None
+    if len(out) > limits.max_bytes:
+        raise InputError(
+            f"{name} unpacks to more than {_megabytes(limits.max_bytes)} (XAI_MAX_MB); upload a smaller file."
+        )
+    return out
+
+
+def _decode(name: str, data: bytes) -> str:
+    """Bytes to text: BOM first, then UTF-8, then Windows-1252, then Latin-1; refuse binary data."""
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InputError(
+                f"{name} says it is UTF-8 but is not valid UTF-8; save it again as CSV UTF-8."
+            ) from None
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise InputError(f"{name} is not valid UTF-16 text; save it again as CSV UTF-8.") from None
+    else:
+        head = data[:8192]
+        zeros = sorted(part.count(0) / max(len(part), 1) for part in (head[0::2], head[1::2]))
+        if zeros[1] > 0.3 and zeros[0] < 0.05:
+            raise InputError(
+                f"{name} looks like UTF-16 text without a byte-order mark, an encoding this reader "
+                "does not guess; save it as CSV UTF-8 and upload it again."
+            )
+        for encoding in ("utf-8", "cp1252", "latin-1"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+    sample = text[:200_000].rstrip("\x1a")
+    controls = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or 0x7F <= ord(ch) < 0xA0)
+    if "\x00" in sample or controls > max(1, len(sample) // 100):
+        raise InputError(
+            f"{name} is not a text table (it holds binary data); give a CSV, Parquet or Excel (.xlsx) file."
+        )
+    return text
+
+
+def _records(text: str, separator: str, limit: int = 30) -> list[list[str]]:
+    """Up to ``limit`` non-empty records of the first 64 KB, read with ``separator``."""
+    chunk = text[:65536]
+    if len(text) > len(chunk) and "\n" in chunk:
+        chunk = chunk[: chunk.rindex("\n")]
+    out = []
+    try:
+        for record in csv.reader(io.StringIO(chunk, newline=""), delimiter=separator):
+            if record and any(cell.strip() for cell in record):
+                out.append(record)
+                if len(out) >= limit:
+                    break
+    except csv.Error:
+        return out
+    return out
+
+
+def detect_separator(text: str) -> str:
+    """The separator (comma, semicolon or tab) that splits the header into the most fields that the
+    next rows repeat; a comma when none splits it (a one-column table)."""
+    best, best_score = ",", (False, 0.0, 0)
+    for separator in SEPARATORS:
+        records = _records(text, separator)
+        if not records:
+            continue
+        width = len(records[0])
+        rows = records[1:]
+        consistent = sum(len(r) == width for r in rows) / len(rows) if rows else 1.0
+        score = (width > 1, consistent, width)
+        if score > best_score:
+            best, best_score = separator, score
+    return best
+
+
+def _header(name: str, text: str, separator: str) -> list[str]:
+    try:
+        for record in csv.reader(io.StringIO(text[:1_000_000], newline=""), delimiter=separator):
+            if record and any(cell.strip() for cell in record):
+                return record
+    except csv.Error as exc:
+        raise InputError(f"could not read the header row of {name} ({_reason(exc)}); check its quotes.") from None
+    return []
+
+
+def _check_duplicates(name: str, columns: Sequence[object]) -> None:
+    seen: set[str] = set()
+    dupes: list[str] = []
+    for column in columns:
+        text = str(column)
+        if text in seen and text not in dupes:
+            dupes.append(text)
+        seen.add(text)
+    if dupes:
+        raise InputError(f"{name}: duplicate column names: " + ", ".join(dupes) + "; rename them and retry.")
+
+
+def _check_shape(name: str, rows: int, columns: int, limits: Limits) -> None:
+    if columns > limits.max_columns:
+        raise InputError(
+            f"{name} has {columns:,} columns, over the limit of {limits.max_columns:,} (XAI_MAX_COLUMNS); "
+            "keep the columns you need."
+        )
+    if rows > limits.max_rows:
+        raise InputError(
+            f"{name} has more than {limits.max_rows:,} rows, the limit (XAI_MAX_ROWS); upload a sample."
+        )
+
+
+def _header_only(name: str) -> InputError:
+    return InputError(f"{name} has a header row but no data rows, so the table is empty; add at least one row.")
+
+
+def _read_csv_text(name: str, text: str, limits: Limits) -> tuple[pd.DataFrame, str]:
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise InputError(f"{name} is empty; give a file with a header row and at least one data row.")
+    separator = detect_separator(text)
+    header = _header(name, text, separator)
+    _check_duplicates(name, [c for c in header if c != ""])
+    _check_shape(name, 0, len(header), limits)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=separator,
+                index_col=False,
+                nrows=limits.max_rows + 1,
+                low_memory=False,
+            )
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{name} is empty; give a file with a header row and at least one data row.") from None
+    except pd.errors.ParserWarning:
+        raise InputError(
+            f"could not read {name} as a table (some rows have more fields than the header); "
+            "check the separator and the quotes, or export it again as CSV."
+        ) from None
+    except Exception as exc:  # the parser of untrusted text: any failure is the file's
+        raise InputError(
+            f"could not read {name} as a table ({_reason(exc)}); check the separator and the quotes, "
+            "or export it again as CSV."
+        ) from None
+    if len(frame) == 0:
+        raise _header_only(name)
+    return frame, separator
+
+
+def _read_parquet(name: str, data: bytes, limits: Limits) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        handle = pq.ParquetFile(io.BytesIO(data))
+        meta = handle.metadata
+        schema = handle.schema_arrow
+    except Exception as exc:
+        raise InputError(
+            f"{name} is not a readable Parquet file ({_reason(exc)}); export it again."
+        ) from None
+    _check_shape(name, meta.num_rows, len(schema), limits)
+    _check_duplicates(name, schema.names)
+    nested = [f.name for f in schema if pa.types.is_nested(f.type)]
+    if nested:
+        raise InputError(
+            f"{name}: columns {', '.join(nested)} hold lists or records, not single values; flatten them."
+        )
+    try:
+        table = handle.read()
+        columns = []
+        for column, spec in zip(table.columns, table.schema, strict=True):
+            if pa.types.is_decimal(spec.type):
+                column = column.cast(pa.float64())
+            elif pa.types.is_binary(spec.type) or pa.types.is_large_binary(spec.type):
+                column = column.cast(pa.string())
+            columns.append(column)
+        table = pa.table(columns, names=table.schema.names)
+        frame = table.to_pandas().reset_index(drop=True)
+    except Exception as exc:
+        raise InputError(f"{name} is not a readable Parquet file ({_reason(exc)}); export it again.") from None
+    if len(frame) == 0:
+        raise _header_only(name)
+    return frame
+
+
+def _read_excel(name: str, data: bytes, limits: Limits) -> pd.DataFrame:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            unpacked = sum(entry.file_size for entry in entries)
+            names = {entry.filename for entry in entries}
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise InputError(f"{name} is not a readable Excel workbook ({_reason(exc)}); save it again as .xlsx.") from None
+    if "xl/workbook.xml" not in names:
+        raise InputError(f"{name} is a zip file but not an Excel workbook; give a .xlsx, CSV or Parquet file.")
+    if unpacked > 5 * limits.max_bytes:
+        raise InputError(
+            f"{name} unpacks to {_megabytes(unpacked)}, over the limit of {_megabytes(5 * limits.max_bytes)} "
+            "(five times XAI_MAX_MB); upload a smaller workbook or a CSV."
+        )
+    try:
+        raw = pd.read_excel(io.BytesIO(data), sheet_name=0, header=None, engine="openpyxl",
+                            nrows=limits.max_rows + 2)  # the header row, and one row too many
+    except Exception as exc:  # openpyxl on untrusted bytes: any failure is the file's
+        raise InputError(
+            f"could not read {name} as an Excel workbook ({_reason(exc)}); save it again as .xlsx."
+        ) from None
+    raw = raw.dropna(how="all").dropna(axis=1, how="all")
+    if raw.empty:
+        raise InputError(f"{name} is empty (its first sheet has no cells); put the table on the first sheet.")
+    header = []
+    for i, value in enumerate(raw.iloc[0].tolist()):
+        if value is None or (isinstance(value, float) and value != value):
+            header.append(f"Unnamed: {i}")
+        elif isinstance(value, float) and value.is_integer():
+            header.append(str(int(value)))
+        else:
+            header.append(str(value).strip() if isinstance(value, str) else str(value))
+    _check_duplicates(name, header)
+    frame = raw.iloc[1:].reset_index(drop=True)
+    frame.columns = header
+    _check_shape(name, len(frame), len(header), limits)
+    if len(frame) == 0:
+        raise _header_only(name)
+    return frame.infer_objects()
+
+
+def _is_text(column: pd.Series) -> bool:
+    return column.dtype == object or pd.api.types.is_string_dtype(column.dtype)
+
+
+def _normalise(name: str, frame: pd.DataFrame, limits: Limits, decimal_comma: bool) -> pd.DataFrame:
+    """Column names as text; numbers stored as text (and decimal commas, where allowed) as numbers."""
+    frame.columns = [str(c) for c in frame.columns]
+    _check_duplicates(name, frame.columns)
+    _check_shape(name, len(frame), frame.shape[1], limits)
+    for column_name in frame.columns:
+        column = frame[column_name]
+        if _is_text(column):
+            converted = _text_numbers(column, decimal_comma)
+            if converted is not None:
+                frame[column_name] = converted
+    return frame
+
+
+def _text_numbers(column: pd.Series, decimal_comma: bool) -> pd.Series | None:
+    """The column as floats when every filled cell is a number stored as text (or, with
+    ``decimal_comma``, a number written the Brazilian way, "1.234,56"); None otherwise."""
+    present = column.dropna()
+    if present.empty or not all(isinstance(v, str) for v in present.head(1000)):
+        return None
+    filled = present.astype(str).str.strip()
+    filled = filled[filled != ""]
+    if filled.empty:
+        return None
+    head = filled.head(1000)
+    if pd.to_numeric(head, errors="coerce").notna().all():
+        numbers = pd.to_numeric(filled, errors="coerce")
+        if numbers.notna().all():
+            return _spread(numbers, column.index)
+    if (
+        decimal_comma
+        and head.str.fullmatch(_BR_NUMBER.pattern).all()
+        and filled.str.contains(",", regex=False).any()
+        and filled.str.fullmatch(_BR_NUMBER.pattern).all()
+    ):
+        plain = filled.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        try:  # every cell matched the pattern, so the plain cast (faster than to_numeric) succeeds
+            return _spread(plain.astype("float64"), column.index)
+        except (TypeError, ValueError):
+            return _spread(pd.to_numeric(plain, errors="coerce"), column.index)
+    return None
+
+
+def _spread(values: pd.Series, index: pd.Index) -> pd.Series:
+    """``values`` (a subset of rows) on the whole ``index``, missing elsewhere, as floats."""
+    out = pd.Series(float("nan"), index=index, dtype="float64")
+    out.loc[values.index] = values.to_numpy(dtype="float64")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Data checks used by prepare_dataset (explainers.data)
+
+
+def date_parts(column: pd.Series) -> pd.Series | None:
+    """The column as datetimes when it holds dates (a datetime type, or text where every filled cell
+    is an ISO date "2024-03-31" or a Brazilian one "31/03/2024"); None otherwise. Raises InputError
+    for a date-looking column with an impossible date."""
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return column
+    if not _is_text(column):
+        return None
+    present = column.dropna()
+    if present.empty or not all(isinstance(v, str) for v in present.head(1000)):
+        return None
+    stripped = present.astype(str).str.strip()
+    filled = stripped[stripped != ""]
+    if filled.empty:
+        return None
+    for pattern, fmt in ((_ISO_DATE, "%Y-%m-%d"), (_BR_DATE, "%d/%m/%Y")):
+        if not filled.head(200).str.fullmatch(pattern.pattern).all():
+            continue
+        if not filled.str.fullmatch(pattern.pattern).all():
+            continue
+        day = filled.str.split(r"[ T]", n=1, regex=True).str[0]
+        parsed = pd.to_datetime(day, format=fmt, errors="coerce")
+        if parsed.isna().any():
+            bad = filled[parsed.isna()].iloc[0]
+            raise InputError(
+                f"column {column.name!r} holds dates, but {bad!r} is not a valid date; fix or blank it and retry."
+            )
+        out = pd.Series(pd.NaT, index=column.index, dtype=parsed.dtype)
+        out.loc[parsed.index] = parsed
+        return out
+    return None
+
+
+def mixed_numbers(column: pd.Series) -> tuple[str, pd.Series | None, str] | None:
+    """For a text column that mixes numbers and text: ``(kind, numbers, example)``.
+
+    ``kind`` is ``"numeric"`` when at least 90% of the filled cells are numbers (``numbers`` then
+    holds the column with the text cells as missing), else ``"categorical"``. ``example`` is one of
+    the text values. None when the column is not mixed.
+    """
+    if not _is_text(column):
+        return None
+    present = column.dropna()
+    if present.empty:
+        return None
+    stripped = present.astype(str).str.strip()
+    filled = stripped[stripped != ""]
+    if filled.empty:
+        return None
+    parsed = pd.to_numeric(filled, errors="coerce")
+    numbers = int(parsed.notna().sum())
+    text = len(filled) - numbers
+    if numbers == 0 or text == 0:
+        return None
+    example = str(filled[parsed.isna()].iloc[0])
+    if numbers / len(filled) >= MOSTLY_NUMBERS:
+        return "numeric", _spread(parsed, column.index), example
+    return "categorical", None, example
+
+
+# --------------------------------------------------------------------------------------------
+# Specs and models
+
+
+def spec_from_upload(name: str, data: bytes) -> DatasetSpec:
+    """A dataset spec from an uploaded TOML file (its ``source`` and ``loader`` keys are ignored)."""
+    from .spec import spec_from_mapping
+
+    name = Path(str(name or "spec.toml")).name
+    if len(data) > MB:
+        raise InputError(f"spec file {name} is over 1 MB; a spec is a short TOML file.")
+    try:
+        raw = tomllib.loads(bytes(data).decode("utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"spec file {name} is not valid TOML ({_reason(exc)}); fix its syntax.") from None
+    raw.pop("source", None)
+    raw.pop("loader", None)
+    return spec_from_mapping(raw, Path(name).stem)
+
+
+def _safe_name(name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(str(name)).name).strip("._") or "model"
+    return stem[-100:]
+
+
+def _looks_like_pickle(data: bytes) -> bool:
+    return len(data) > 2 and data[0] == 0x80 and 2 <= data[1] <= 5
+
+
+def pickle_refusal(name: str) -> InputError:
+    return InputError(
+        f"{name} is a pickle/joblib file; uploaded pickles are always refused because loading one can run "
+        "any code on the server. Save the model with save_model('model.json') (XGBoost) or "
+        "skops.io.dump(model, 'model.skops') (scikit-learn) and upload that."
+    )
+
+
+def check_model_against_data(
+    model: str | Path | bytes,
+    dataset: Dataset,
+    name: str | None = None,
+    trusted: tuple[str, ...] = (),
+    limits: Limits | None = None,
+) -> TabularModel:
+    """Load a user's model (a path, or uploaded bytes with their file ``name``) and check it against
+    ``dataset``: features (missing, extra, order, categorical or not) and classes versus the target.
+
+    XGBoost ``.json``/``.ubj`` and skops ``.skops`` (only when skops trusts every type in it) are
+    loaded; pickle and joblib files are always refused, whatever their content. Uploaded bytes are
+    written to a private temporary folder for the loader and deleted right after loading.
+    """
+    from .models import PICKLE_SUFFIXES, load_model
+
+    if isinstance(model, str | Path):
+        path = Path(model)
+        if path.suffix.lower() in PICKLE_SUFFIXES:
+            raise pickle_refusal(path.name)
+        return load_model(path, dataset, allow_pickle=False, trusted=trusted)
+    limits = limits or Limits.from_env()
+    data = bytes(model)
+    shown = Path(str(name or "model")).name
+    if not data:
+        raise InputError(f"model file {shown} is empty; upload the saved model again.")
+    if len(data) > limits.max_bytes:
+        raise InputError(
+            f"model file {shown} is {_megabytes(len(data))}, over the limit of {_megabytes(limits.max_bytes)} "
+            "(XAI_MAX_MB)."
+        )
+    suffix = Path(shown.lower()).suffix
+    if suffix in PICKLE_SUFFIXES or _looks_like_pickle(data):
+        raise pickle_refusal(shown)
+    if suffix.lstrip(".") not in MODEL_TYPES:
+        raise InputError(
+            f"{shown}: unsupported model file {suffix or '(no extension)'!r}; give an XGBoost .json/.ubj "
+            "or a scikit-learn model saved with skops (.skops)."
+        )
+    with tempfile.TemporaryDirectory(prefix="xai-model-") as folder:
+        path = Path(folder) / _safe_name(shown)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        return load_model(path, dataset, allow_pickle=False, trusted=trusted)
+
+
+def make_spec(
+    frame: pd.DataFrame,
+    target: str,
+    task: str | None = None,
+    immutable: Sequence[str] | None = None,
+    sensitive: Sequence[str] | None = None,
+    base: DatasetSpec | None = None,
+    name: str = "uploaded",
+) -> tuple[DatasetSpec, list[str]]:
+    """The spec for an uploaded table: ``base`` (an uploaded spec) when it names ``target``, else an
+    inferred one (keeping ``base``'s texts); then the user's task, immutable and sensitive choices."""
+    from .spec import infer_positive_class, infer_spec
+
+    if target not in frame.columns:
+        raise InputError(
+            f"target column {target!r} is not in the table; choose one of: " + ", ".join(map(str, frame.columns[:20]))
+        )
+    if base is not None and base.target == target:
+        spec, notices = base, []
+    else:
+        spec, notices = infer_spec(frame, target, name=base.name if base else name)
+        if base is not None:
+            spec = replace(spec, title=base.title, description=base.description, features=base.features)
+            notices.append(f"The spec names target {base.target!r}; using {target!r} as chosen.")
+    if task is not None and task not in ("classification", "regression"):
+        raise InputError(f"task {task!r} is unknown; choose classification or regression.")
+    if task is not None and task != spec.task:
+        spec = replace(spec, task=task, positive_class=None)
+    if spec.task == "classification" and spec.positive_class is None:
+        classes = sorted(frame[target].dropna().astype("object").map(str).unique())
+        spec = replace(spec, positive_class=infer_positive_class(classes))
+    if immutable is not None:
+        spec = replace(spec, immutable=tuple(immutable))
+    if sensitive is not None:
+        spec = replace(spec, sensitive=tuple(sensitive))
+    return spec, notices
+
+
+def build_workspace(
+    frame: pd.DataFrame,
+    target: str,
+    task: str | None = None,
+    immutable: Sequence[str] | None = None,
+    sensitive: Sequence[str] | None = None,
+    spec: DatasetSpec | None = None,
+    model_bytes: bytes | None = None,
+    model_name: str | None = None,
+    name: str = "uploaded",
+    limits: Limits | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> Workspace:
+    """What the data source page does on "use this data": check the table against its spec, then
+    train the default XGBoost model (no disk cache) or load and check the uploaded model.
+
+    Raises InputError for anything wrong; builds nothing that outlives the call otherwise.
+    """
+    from .data import prepare_dataset
+    from .explanation import Workspace
+    from .models import train_default_model
+
+    limits = limits or Limits.from_env()
+    say = progress or (lambda fraction, step: None)
+    say(0.1, "checking")
+    chosen, notices = make_spec(frame, target, task, immutable, sensitive, base=spec, name=name)
+    dataset = prepare_dataset(frame, chosen, tuple(notices), limits=limits)
+    if model_bytes is None:
+        say(0.4, "training")
+        model = train_default_model(dataset, use_cache=False)
+    else:
+        say(0.4, "loading")
+        model = check_model_against_data(model_bytes, dataset, name=model_name, limits=limits)
+    say(1.0, "done")
+    return Workspace(dataset, model)
+
+
+# --------------------------------------------------------------------------------------------
+# Downloads
+
+
+def _escape(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_csv(frame: pd.DataFrame, index: bool = False) -> bytes:
+    """CSV bytes (UTF-8 with BOM, so spreadsheets show accents) that a spreadsheet cannot run: text
+    cells and column names starting with =, +, -, @, tab or carriage return get a leading quote.
+    Number cells are written as they are (a negative number is not a formula)."""
+    out = frame.copy()
+    out.columns = [_escape(str(c)) for c in out.columns]
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype):
+            continue
+        out.isetitem(position, column.astype(object).map(_escape))
+    if index:
+        out.index = out.index.map(_escape)
+    return out.to_csv(index=index, lineterminator="\r\n").encode("utf-8-sig")  # RFC 4180: quotes any CR/LF

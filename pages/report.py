@@ -1,0 +1,116 @@
+"""Report: a transparency report about the model and chosen rows, to download as HTML, Markdown or PDF."""
+
+import re
+import time
+
+import streamlit as st
+
+from explainers.report import (
+    EXTENSIONS,
+    MAX_ROWS,
+    MIME_TYPES,
+    USE_CASE_FIELDS,
+    Stamp,
+    UseCase,
+    build_report,
+    compute_stamp,
+    default_use_case,
+    stamp_rows,
+)
+from pages.common import current, language, tr, workspace
+
+FORMATS = ("html", "markdown", "pdf")
+ROW_OPTIONS = 5000  # rows offered in the list (plus the current row)
+LONG_FIELDS = ("purpose", "decisions", "limitations")
+TECHNICAL = re.compile(r"^[\w.:/\\-]+$")  # hashes, paths, file names: shown as code
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def cached_report(name: str, model_hash: str, rows: tuple[int, ...], use_case: tuple[str, ...], lang: str,
+                  fmt: str) -> tuple[bytes, Stamp, float]:
+    ws = workspace(name)
+    started = time.perf_counter()
+    report = build_report(ws, list(rows), UseCase(*use_case), lang=lang, seed=ws.seed)
+    data = report.to_bytes(fmt)
+    return data, report.stamp, time.perf_counter() - started
+
+
+@st.cache_data(show_spinner=False)
+def cached_stamp(name: str, model_hash: str, seed: int) -> Stamp:
+    return compute_stamp(workspace(name), seed=seed)
+
+
+def size_text(size: int) -> str:
+    if size >= 1_000_000:
+        return t("report.size_mb", value=t.number(size / 1_000_000, 1))
+    return t("report.size_kb", value=t.number(max(size / 1000, 0.1), 1))
+
+
+t = tr()
+lang = language()
+name, ws, row = current()
+dataset, model = ws.dataset, ws.model
+st.title(t("report.page_title"))
+st.write(t("report.page_intro"))
+
+defaults = default_use_case(dataset.spec, lang).to_dict()
+n_rows = len(dataset.features)
+options = list(range(min(n_rows, ROW_OPTIONS)))
+if row not in options:
+    options.append(row)
+
+with st.form("report_form"):
+    st.subheader(t("report.form_heading"))
+    st.caption(t("report.form_help"))
+    values = {}
+    for field in USE_CASE_FIELDS:
+        key = f"report_uc_{field}::{name}::{lang}"
+        if field in LONG_FIELDS:
+            values[field] = st.text_area(t(f"report.uc_{field}"), value=defaults[field], key=key, height=90)
+        else:
+            values[field] = st.text_input(t(f"report.uc_{field}"), value=defaults[field], key=key)
+    left, right = st.columns([3, 2])
+    chosen = left.multiselect(
+        t("report.rows_label"), options, default=[row], max_selections=MAX_ROWS, key=f"report_rows::{name}::{row}",
+        help=t("report.rows_help", n=MAX_ROWS) + (" " + t("report.rows_limited", n=t.number(ROW_OPTIONS, 0))
+                                                  if n_rows > ROW_OPTIONS else ""),
+    )
+    fmt = right.radio(t("report.format_label"), FORMATS, format_func=lambda f: t(f"report.format_{f}"),
+                      key="report_format")
+    submitted = st.form_submit_button(t("report.build"), type="primary", icon=":material/description:")
+
+if submitted:
+    if not chosen:
+        st.warning(t("report.no_rows"))
+    else:
+        use_case = UseCase(**{k: v.strip() for k, v in values.items()})
+        st.session_state["report_request"] = (name, model.model_hash, tuple(sorted(set(int(r) for r in chosen))),
+                                              use_case.astuple(), lang, fmt)
+
+built_stamp = None
+request = st.session_state.get("report_request")
+if request and request[:2] == (name, model.model_hash):
+    _, _, rows, _, request_lang, request_fmt = request
+    with st.spinner(t("report.building")):
+        data, built_stamp, seconds = cached_report(*request)
+    st.success(t("report.built", size=size_text(len(data)), seconds=t.fixed(seconds, 1)))
+    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", dataset.spec.name).strip("-") or "data"
+    st.download_button(
+        t("report.download"),
+        data,
+        file_name=f"transparency-report-{slug}-rows-{'-'.join(map(str, rows))}-{request_lang}."
+                  f"{EXTENSIONS[request_fmt]}",
+        mime=MIME_TYPES[request_fmt],
+        key="report_download",
+        on_click="ignore",
+        type="primary",
+        icon=":material/download:",
+    )
+
+st.subheader(t("report.stamp_page_heading"))
+st.caption(t("report.stamp_page_note"))
+stamp = built_stamp or cached_stamp(name, model.model_hash, ws.seed)
+lines = stamp_rows(stamp, t, with_time=built_stamp is not None)
+st.markdown("\n".join(f"- **{label}:** " + (f"`{value}`" if TECHNICAL.match(value) else value)
+                      for label, value in lines))
+st.caption(" · ".join(f"{package} {version}" for package, version in stamp.versions.items()))
