@@ -181,9 +181,7 @@ def _text_report(result: dict) -> str:
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "datasets":
-        from .data import builtin_names
-
-        from .data import builtin_spec
+        from .data import builtin_names, builtin_spec
 
         print("\n".join(f"{name}\t{builtin_spec(name).display_title(args.lang)}" for name in builtin_names()))
         return 0
