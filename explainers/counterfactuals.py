@@ -411,76 +411,69 @@ class CounterfactualSearch:
                 candidates.loc[same, info.name] = np.nan
         candidates = dataset.coerce(candidates)
         predictions = prediction_dict(model, candidates)
+        before, after = dataset.to_codes(original)[0], dataset.to_codes(candidates)
+        changed = ~_equal_codes(after, before)
+        names = dataset.feature_names
+        fixed_changed = (changed & ~np.isin(names, list(vary))).any(axis=1)
+        out_of_range = (changed & ~self._inside(after, ranges)).any(axis=1)
+        distances = self._distances(before, after)
+        if model.is_classifier:
+            flipped = np.array([p["label"] == desired for p in predictions])
+        else:
+            flipped = np.array([desired[0] <= p["value"] <= desired[1] for p in predictions])
         kept: list[Counterfactual] = []
-        seen: set[tuple] = set()
+        seen: set[bytes] = set()
         for i, prediction in enumerate(predictions):
-            changes: dict[str, dict[str, object]] = {}
-            ok_fixed = ok_range = True
-            for info in dataset.schema:
-                before, after = original.at[0, info.name], candidates.at[i, info.name]
-                if _same(before, after):
-                    continue
-                changes[info.name] = {"from": plain(before), "to": plain(after)}
-                if info.name not in vary:
-                    ok_fixed = False
-                allowed = ranges.get(info.name)
-                if allowed is not None:
-                    if info.kind == "numeric":
-                        ok_range &= (not pd.isna(after)) and allowed[0] - 1e-9 <= float(after) <= allowed[1] + 1e-9
-                    else:
-                        ok_range &= str(after) in allowed
-                elif info.kind == "numeric" and not pd.isna(after):
-                    ok_range &= info.minimum - 1e-9 <= float(after) <= info.maximum + 1e-9
-            if model.is_classifier:
-                flipped = prediction["label"] == desired
-            else:
-                flipped = desired[0] <= prediction["value"] <= desired[1]
-            key = tuple(sorted((k, str(v["to"])) for k, v in changes.items()))
-            if not flipped or not changes:
+            key = np.where(changed[i], after[i], np.inf).tobytes()
+            if not flipped[i] or not changed[i].any():
                 rejected["not_flipped"] += 1
-            elif not ok_fixed:
+            elif fixed_changed[i]:
                 rejected["fixed_feature_changed"] += 1
-            elif not ok_range:
+            elif out_of_range[i]:
                 rejected["out_of_range"] += 1
             elif key in seen:
                 rejected["duplicate"] += 1
             else:
                 seen.add(key)
-                kept.append(
-                    Counterfactual(
-                        row={k: plain(v) for k, v in candidates.iloc[i].items()},
-                        changes=changes,
-                        prediction=prediction,
-                        distance=self.distance(original, candidates.iloc[[i]]),
-                    )
-                )
+                row = {k: plain(v) for k, v in candidates.iloc[i].items()}
+                changes = {names[j]: {"from": plain(original.iat[0, j]), "to": row[names[j]]}
+                           for j in np.flatnonzero(changed[i])}
+                kept.append(Counterfactual(row=row, changes=changes, prediction=prediction,
+                                           distance=round(float(distances[i]), 6)))
         kept.sort(key=lambda c: (len(c.changes), c.distance))
         return kept, {k: v for k, v in rejected.items() if v}
 
+    def _inside(self, codes: np.ndarray, ranges: Mapping[str, list]) -> np.ndarray:
+        """Per value: inside its permitted range (explicit, else the observed range; missing counts as
+        inside only where no explicit range is set)."""
+        inside = np.ones(codes.shape, dtype=bool)
+        for j, info in enumerate(self.dataset.schema):
+            allowed = ranges.get(info.name)
+            column = codes[:, j]
+            if info.kind == "numeric":
+                low, high = (allowed[0], allowed[1]) if allowed is not None else (info.minimum, info.maximum)
+                with np.errstate(invalid="ignore"):
+                    ok = (column >= low - 1e-9) & (column <= high + 1e-9)
+                inside[:, j] = ok if allowed is not None else ok | np.isnan(column)
+            elif allowed is not None:
+                inside[:, j] = np.isin(column, [info.categories.index(v) for v in allowed])
+        return inside
+
+    def _distances(self, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+        numeric = np.array([info.kind == "numeric" for info in self.dataset.schema])
+        scale = np.array([float(self.scale.get(info.name, 1.0)) for info in self.dataset.schema])
+        changed = ~_equal_codes(after, before)
+        with np.errstate(invalid="ignore"):
+            steps = np.abs(after - before) / scale
+        # A changed category, or a value that appears or disappears, counts as one spread.
+        steps = np.where(numeric & ~np.isnan(steps), steps, 1.0)
+        return np.where(changed, steps, 0.0).sum(axis=1)
+
     def distance(self, original: pd.DataFrame, other: pd.DataFrame) -> float:
         """Numeric changes in units of each feature's spread (MAD), plus 1 per changed category."""
-        total = 0.0
-        for info in self.dataset.schema:
-            before, after = original[info.name].iat[0], other[info.name].iat[0]
-            if _same(before, after):
-                continue
-            if info.kind == "numeric" and not (pd.isna(before) or pd.isna(after)):
-                total += abs(float(after) - float(before)) / float(self.scale[info.name])
-            else:
-                total += 1.0
-        return round(total, 6)
+        return round(float(self._distances(self.dataset.to_codes(original)[0], self.dataset.to_codes(other))[0]), 6)
 
 
 def _equal_codes(matrix: np.ndarray, row: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         return (np.isnan(matrix) & np.isnan(row)) | np.isclose(matrix, row, rtol=1e-9, atol=1e-9)
-
-
-def _same(a: object, b: object) -> bool:
-    if pd.isna(a) and pd.isna(b):
-        return True
-    if pd.isna(a) or pd.isna(b):
-        return False
-    if isinstance(a, float | int | np.number) and isinstance(b, float | int | np.number):
-        return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
-    return str(a) == str(b)

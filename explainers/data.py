@@ -58,6 +58,25 @@ class Dataset:
     def info(self) -> dict[str, FeatureInfo]:
         return {f.name: f for f in self.schema}
 
+    @cached_property
+    def _category_index(self) -> dict[str, pd.Index]:
+        return {f.name: pd.Index(list(f.categories)) for f in self.schema if f.kind == "categorical"}
+
+    def _is_typed(self, frame: pd.DataFrame) -> bool:
+        """Whether ``frame`` already has exactly this schema's columns, order and types."""
+        if list(frame.columns) != self.feature_names:
+            return False
+        for info in self.schema:
+            dtype = frame[info.name].dtype
+            if info.kind == "numeric":
+                if dtype != np.float64:
+                    return False
+            elif not isinstance(dtype, pd.CategoricalDtype):
+                return False
+            elif not dtype.categories.equals(self._category_index[info.name]):
+                return False
+        return True
+
     @property
     def categorical(self) -> list[str]:
         return [f.name for f in self.schema if f.kind == "categorical"]
@@ -79,6 +98,8 @@ class Dataset:
 
     def coerce(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Cast a frame of original columns to this schema's types (unknown categories become NaN)."""
+        if self._is_typed(frame):
+            return frame.copy(deep=False)  # already typed: the common case, and the hot path
         missing = [c for c in self.feature_names if c not in frame.columns]
         if missing:
             raise InputError("the rows lack feature columns: " + ", ".join(missing) + ".")

@@ -30,7 +30,7 @@ DEFAULT_PARAMS = {
     "tree_method": "hist",
 }
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
-BATCH_ROWS = 20000
+BATCH_ROWS = 1000
 TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.")
 XGBOOST_FORBIDDEN = ("[", "]", "<")
 MAX_TRAIN_ROWS = 50_000  # larger tables train on a seeded sample of the training split
@@ -74,11 +74,8 @@ class TabularModel:
         return len(self.classes) - 1
 
     def booster_for(self, rows: int):
-        """The XGBoost booster to use for ``rows`` rows.
-
-        Small inputs run on one thread: on a busy 2-core machine OpenMP's thread start-up costs
-        10-30 ms per call, far more than a one-row prediction. Large batches use every core.
-        """
+        """The XGBoost booster to use for ``rows`` rows: one thread for small inputs, where starting
+        threads costs more than it saves, and every core for batches (LIME's samples, global SHAP)."""
         if rows < BATCH_ROWS:
             return self.estimator
         if "batch_booster" not in self.details:
@@ -170,7 +167,7 @@ def train_default_model(
 ) -> TabularModel:
     """Train (or load from the disk cache) the default XGBoost model on the fixed-seed train split."""
     check_xgboost_names(dataset)
-    params = {**DEFAULT_PARAMS, **_objective(dataset), "seed": seed, "nthread": 2}
+    params = {**DEFAULT_PARAMS, **_objective(dataset), "seed": seed}
     key = _hash_bytes(f"{dataset.data_hash}|{json.dumps(params, sort_keys=True)}|{xgb.__version__}".encode())
     path = cache_dir() / "models" / f"{key[:24]}.ubj"
     booster: xgb.Booster | None = None
@@ -185,6 +182,8 @@ def train_default_model(
         train = np.sort(np.random.default_rng(seed).choice(train, size=MAX_TRAIN_ROWS, replace=False))
     if booster is None:
         rounds = params.pop("n_estimators")
+        # Threads only pay off on larger tables; the thread count does not change the trees.
+        params["nthread"] = 1 if len(train) < BATCH_ROWS * 20 else (os.cpu_count() or 1)
         matrix = xgb.DMatrix(
             dataset.features.iloc[train],
             label=dataset.target_codes()[train],

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import pytest
 
+from explainers.i18n import catalogue
+
 try:
     from playwright.sync_api import Browser, Page, expect, sync_playwright
 except ImportError:  # the tests are skipped (or fail on CI) below
@@ -58,6 +60,7 @@ VIEWPORT = {"width": 1400, "height": 1000}
 DEFAULT_DATASET = "credit"
 DEFAULT_TITLE = "Credit scoring"
 HMDA_TITLE = "Mortgage applications (Boston, 1990)"
+REPORT_TITLE = catalogue("en")["report.page_title"]
 
 # url path (as st.navigation derives it from the file name; the default page is "/") -> (h1 text, has charts)
 PAGES = {
@@ -66,6 +69,9 @@ PAGES = {
     "/local_explanation": ("Local explanation", True),
     "/what_if": ("What-if", True),
     "/counterfactuals": ("Counterfactuals", False),  # charts only after the search; none today
+    "/data_source": ("Bring your own data", False),
+    "/responsible_ai": ("Responsible AI", True),
+    "/report": (REPORT_TITLE, False),
 }
 
 APP = '[data-testid="stApp"]'

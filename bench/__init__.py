@@ -1,0 +1,1 @@
+"""Benchmark of the explanation engine and the dashboard: ``python3 -m bench.run [--quick]``."""
