@@ -71,9 +71,7 @@ class Dataset:
             if info.kind == "numeric":
                 if dtype != np.float64:
                     return False
-            elif not isinstance(dtype, pd.CategoricalDtype):
-                return False
-            elif not dtype.categories.equals(self._category_index[info.name]):
+            elif not isinstance(dtype, pd.CategoricalDtype) or not dtype.categories.equals(self._category_index[info.name]):
                 return False
         return True
 
