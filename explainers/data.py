@@ -71,8 +71,10 @@ class Dataset:
             if info.kind == "numeric":
                 if dtype != np.float64:
                     return False
-            elif not isinstance(dtype, pd.CategoricalDtype) or not dtype.categories.equals(self._category_index[info.name]):
-                return False
+            else:
+                expected = self._category_index[info.name]
+                if not isinstance(dtype, pd.CategoricalDtype) or not dtype.categories.equals(expected):
+                    return False
         return True
 
     @property
