@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .errors import InputError
@@ -51,6 +51,14 @@ def babel_locale(lang: str) -> str:
     return lang.replace("-", "_")
 
 
+@lru_cache(maxsize=65536)
+def _decimal(value: float, pattern: str, lang: str) -> str:
+    """Babel's number formatting, remembered: charts format thousands of repeated values."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format=pattern, locale=babel_locale(lang))
+
+
 @dataclass(frozen=True)
 class Translator:
     """Messages and number formats of one language: ``tr("overview.title")``, ``tr.number(1234.5)``."""
@@ -66,19 +74,13 @@ class Translator:
 
     def number(self, value: float, digits: int = 3) -> str:
         """A number in the locale's format with up to ``digits`` decimals (``1,234.5`` / ``1.234,5``)."""
-        from babel.numbers import format_decimal
-
         if value is None or value != value:  # NaN
             return self("common.missing")
-        pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
-        return format_decimal(value, format=pattern, locale=babel_locale(self.lang))
+        return _decimal(float(value), "#,##0" + ("." + "#" * digits if digits > 0 else ""), self.lang)
 
     def fixed(self, value: float, digits: int = 3) -> str:
         """A number with exactly ``digits`` decimals."""
-        from babel.numbers import format_decimal
-
-        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-        return format_decimal(value, format=pattern, locale=babel_locale(self.lang))
+        return _decimal(float(value), "#,##0" + ("." + "0" * digits if digits > 0 else ""), self.lang)
 
     def percent(self, value: float, digits: int = 1) -> str:
         from babel.numbers import format_percent
