@@ -28,16 +28,21 @@ def _columns(text: str | None) -> tuple[str, ...] | None:
     return tuple(c.strip() for c in text.split(",") if c.strip())
 
 
+def add_workspace_options(parser: argparse.ArgumentParser) -> None:
+    """The options every command that loads a table and a model shares (read by ``_workspace``)."""
+    parser.add_argument("--data", required=True, help="CSV or Parquet file, or a built-in dataset name")
+    parser.add_argument("--target", help="target column (optional when a spec names it)")
+    parser.add_argument("--spec", help="spec TOML file (default: <data>.toml beside the data, if any)")
+    parser.add_argument("--model", help="XGBoost .json/.ubj or skops file (default: train XGBoost)")
+    parser.add_argument("--allow-pickle", action="store_true",
+                        help="operator only: allow loading a pickle/joblib model from this disk")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m explainers", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     explain = commands.add_parser("explain", help="explain one row: prediction, SHAP, LIME, counterfactuals")
-    explain.add_argument("--data", required=True, help="CSV or Parquet file, or a built-in dataset name")
-    explain.add_argument("--target", help="target column (optional when a spec names it)")
-    explain.add_argument("--spec", help="spec TOML file (default: <data>.toml beside the data, if any)")
-    explain.add_argument("--model", help="XGBoost .json/.ubj or skops file (default: train XGBoost)")
-    explain.add_argument("--allow-pickle", action="store_true",
-                         help="operator only: allow loading a pickle/joblib model from this disk")
+    add_workspace_options(explain)
     explain.add_argument("--row", type=int, default=0, help="row position, from 0 (default 0)")
     explain.add_argument("--immutable", help="comma-separated features that must not change")
     explain.add_argument("--counterfactuals", type=int, default=4, help="how many (0 to skip; default 4)")
@@ -62,12 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_audit_parser(commands) -> None:
     audit = commands.add_parser("audit", help="fairness audit: group metrics and flip test per sensitive feature")
-    audit.add_argument("--data", required=True, help="CSV or Parquet file, or a built-in dataset name")
-    audit.add_argument("--target", help="target column (optional when a spec names it)")
-    audit.add_argument("--spec", help="spec TOML file (default: <data>.toml beside the data, if any)")
-    audit.add_argument("--model", help="XGBoost .json/.ubj or skops file (default: train XGBoost)")
-    audit.add_argument("--allow-pickle", action="store_true",
-                       help="operator only: allow loading a pickle/joblib model from this disk")
+    add_workspace_options(audit)
     audit.add_argument("--sensitive", help="comma-separated sensitive columns (default: the spec's)")
     audit.add_argument("--bins", type=int, default=4, help="groups for a numeric sensitive column (default 4)")
     audit.add_argument("--sample", type=int, default=2000, help="rows in the flip test (default 2000)")

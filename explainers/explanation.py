@@ -15,7 +15,8 @@ from .data import Dataset
 from .models import TabularModel
 from .trust import RowChecks, row_checks
 
-_PACKAGES = ("shap", "lime", "dice-ml", "xgboost", "pandas", "numpy", "scikit-learn")
+_PACKAGES = ("shap", "lime", "dice-ml", "xgboost", "pandas", "numpy", "scikit-learn", "fairlearn", "plotly",
+             "matplotlib", "fpdf2")
 
 
 def package_versions() -> dict[str, str]:

@@ -25,7 +25,6 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import astuple, dataclass, field, fields, replace
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +52,6 @@ TOP_GLOBAL = 10
 TOP_LOCAL = 6
 WATERFALL_FEATURES = 10
 SECTIONS = ("use_case", "data", "model", "global", "rows", "trust", "methods", "stamp")
-_EXTRA_PACKAGES = ("fairlearn", "plotly", "matplotlib", "fpdf2")
 _FONT_DIR = "fonts/ttf"
 
 
@@ -218,16 +216,6 @@ def _data_file(dataset: Dataset, data_path: str | Path | None) -> tuple[Path | N
     return None, spec.name
 
 
-def _versions() -> dict[str, str]:
-    versions = package_versions()
-    for name in _EXTRA_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "missing"
-    return versions
-
-
 def compute_stamp(
     workspace: Workspace,
     data_path: str | Path | None = None,
@@ -255,7 +243,7 @@ def compute_stamp(
         seed=int(seed),
         split_seed=_split_seed(workspace, seed),
         generated=(generated or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0),
-        versions=_versions(),
+        versions=package_versions(),
     )
 
 
@@ -1636,12 +1624,9 @@ def add_report_parser(subparsers) -> argparse.ArgumentParser:
         description="Write a transparency report: use case, data, model and test metrics, global and local "
                     "explanations, counterfactuals, trust signals, methods and caveats, reproducibility stamp.",
     )
-    report.add_argument("--data", required=True, help="CSV or Parquet file, or a built-in dataset name")
-    report.add_argument("--target", help="target column (optional when a spec names it)")
-    report.add_argument("--spec", help="spec TOML file (default: <data>.toml beside the data, if any)")
-    report.add_argument("--model", help="XGBoost .json/.ubj or skops file (default: train XGBoost)")
-    report.add_argument("--allow-pickle", action="store_true",
-                        help="operator only: allow loading a pickle/joblib model from this disk")
+    from .cli import add_workspace_options
+
+    add_workspace_options(report)
     report.add_argument("--immutable", help="comma-separated features that must not change")
     report.add_argument("--rows", required=True, help="comma-separated row positions, from 0 (e.g. 3,17)")
     report.add_argument("--out", required=True, help="output file: .html, .md or .pdf")
