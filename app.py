@@ -60,6 +60,7 @@ PAGES = [
     st.Page("pages/counterfactuals.py", title=tr("nav.counterfactuals"), icon=":material/alt_route:"),
     st.Page("pages/responsible_ai.py", title=tr("trust.nav"), icon=":material/verified_user:"),
     st.Page("pages/report.py", title=tr("report.nav"), icon=":material/description:"),
+    st.Page("pages/batch_results.py", title=tr("batch.nav"), icon=":material/dataset:"),
 ]
 
 

@@ -62,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
     shots.add_argument("--row", type=int, default=3, help="row shown on the local pages")
     shots.add_argument("--lang", choices=("en", "pt-BR"), default="en", help="language of the pages")
     _add_audit_parser(commands)
+    from .batch import add_batch_parser
+
+    add_batch_parser(commands)
     return parser
 
 
@@ -199,6 +202,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "audit":
         return _audit(args)
+    if args.command == "batch":
+        from .batch import run_batch
+
+        return run_batch(args)
     if args.counterfactuals < 0 or args.counterfactuals > 20:
         raise InputError("--counterfactuals must be between 0 and 20.")
     workspace = _workspace(args)
