@@ -4,7 +4,7 @@ import streamlit as st
 
 from explainers import DEFAULT_DATASET, builtin_names
 from explainers.i18n import languages, translator
-from pages.common import current, dataset_title, uploads
+from pages.common import current, dataset_title, model_name, uploads
 
 st.set_page_config(page_title="Explain a model", page_icon=":material/insights:", layout="wide")
 
@@ -81,7 +81,7 @@ with st.sidebar:
     st.selectbox(tr("app.language"), languages(), key="lang", format_func=lambda lang: LANGUAGE_NAMES.get(lang, lang))
     st.toggle(tr("app.presentation"), key="presentation", help=tr("app.presentation_help"))
     if not st.session_state["presentation"]:
-        st.caption(tr("app.stamp", model=ws.model.source, model_hash=ws.model.model_hash[:10],
+        st.caption(tr("app.stamp", model=model_name(ws), model_hash=ws.model.model_hash[:10],
                       data_hash=ws.dataset.data_hash[:10]))
 
 if st.session_state["presentation"]:

@@ -66,6 +66,11 @@ class TabularModel:
         return self.task == "classification"
 
     @property
+    def is_default(self) -> bool:
+        """Whether this is the default XGBoost trained here (not a model loaded from a file)."""
+        return bool(self.details.get("default"))
+
+    @property
     def positive_index(self) -> int:
         """Index of the class whose probability the charts show (the spec's positive class)."""
         positive = self.dataset.positive_class
@@ -206,7 +211,7 @@ def train_default_model(
         source="default XGBoost (trained on "
         + (f"a seeded sample of {MAX_TRAIN_ROWS:,} rows of " if sampled else "")
         + "the 80% split)",
-        details={"seed": seed, "trees": int(booster.num_boosted_rounds()), "train_rows": len(train)},
+        details={"seed": seed, "trees": int(booster.num_boosted_rounds()), "train_rows": len(train), "default": True},
     )
 
 

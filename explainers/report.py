@@ -249,7 +249,7 @@ def compute_stamp(
 
 def is_default_model(model) -> bool:
     """Whether the model is the default XGBoost trained here (not loaded from a file)."""
-    return model.kind == "xgboost" and "train_rows" in model.details and "seed" in model.details
+    return model.is_default
 
 
 def _split_seed(workspace: Workspace, seed: int) -> int:

@@ -132,6 +132,14 @@ def chart(figure, caption: str, key: str) -> None:
     st.caption(caption)
 
 
+def model_name(ws: Workspace) -> str:
+    """The model in words: the default XGBoost (and how many rows trained it), or its file name."""
+    model = ws.model
+    if model.is_default:
+        return tr()("app.model_default", rows=tr().number(model.details["train_rows"], 0))
+    return model.source
+
+
 def presenting() -> bool:
     """Presentation mode: technical controls and notes are hidden."""
     return bool(st.session_state.get("presentation"))

@@ -26,7 +26,7 @@ from explainers.upload import (
     safe_csv,
     spec_from_upload,
 )
-from pages.common import UPLOAD_PREFIX, add_upload, tr, uploads
+from pages.common import UPLOAD_PREFIX, add_upload, model_name, tr, uploads
 
 PREVIEW_ROWS = 20
 TASKS = ["classification", "regression"]
@@ -94,7 +94,7 @@ def _current_upload() -> None:
         return
     st.success(
         t("data.current", title=ws.dataset.spec.display_title(t.lang), rows=t.number(len(ws.dataset.features), 0),
-          model=ws.model.source),
+          model=model_name(ws)),
         icon=":material/check_circle:",
     )
     if ws.dataset.notices:

@@ -5,7 +5,7 @@ import streamlit as st
 
 from explainers import charts
 from explainers.metrics import confusion_at
-from pages.common import chart, class_label, current, evaluation, language, presenting, tr
+from pages.common import chart, class_label, current, evaluation, language, model_name, presenting, tr
 
 t = tr()
 name, ws, _ = current()
@@ -54,7 +54,7 @@ st.subheader(t("overview.model"))
 result = evaluation(name, model.model_hash)
 if not presenting():
     columns = st.columns(3)
-    columns[0].metric(t("overview.model_name"), model.source.split(" (")[0])
+    columns[0].metric(t("overview.model_name"), model_name(ws))
     trees = model.details.get("trees")
     columns[1].metric(t("overview.size"), t("overview.trees", n=trees) if trees else model.kind)
     columns[2].metric(t("overview.test_rows"), t.number(len(result.rows), 0))
