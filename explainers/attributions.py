@@ -213,10 +213,7 @@ class LimeSetup:
         )
 
     def _predict(self, codes: np.ndarray) -> np.ndarray:
-        rows = self.dataset.from_codes(codes)
-        if self.model.is_classifier:
-            return self.model.predict_proba(rows)
-        return self.model.predict_value(rows)
+        return self.model.predict_codes(codes)
 
     def explain(
         self,

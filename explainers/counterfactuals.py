@@ -362,11 +362,10 @@ class CounterfactualSearch:
             return unchanged | inside
 
         def is_valid(matrix: np.ndarray) -> np.ndarray:
-            frame = dataset.from_codes(matrix)
+            predicted = model.predict_codes(matrix)
             if model.is_classifier:
-                return model.predict_proba(frame).argmax(axis=1) == target
-            values = model.predict_value(frame)
-            return (values >= desired[0]) & (values <= desired[1])
+                return predicted.argmax(axis=1) == target
+            return (predicted >= desired[0]) & (predicted <= desired[1])
 
         scale = np.array([float(self.scale.get(f.name, 1.0)) for f in schema])
         found = sparse_search(

@@ -66,8 +66,7 @@ class Dataset:
         """Whether ``frame`` already has exactly this schema's columns, order and types."""
         if list(frame.columns) != self.feature_names:
             return False
-        for info in self.schema:
-            dtype = frame[info.name].dtype
+        for info, dtype in zip(self.schema, frame.dtypes.tolist(), strict=True):
             if info.kind == "numeric":
                 if dtype != np.float64:
                     return False
