@@ -151,7 +151,7 @@ def _sampled_shapley(model, frame, index, explained, background, seed, permutati
         for p, order in enumerate(orders):
             for k, feature in enumerate(order, start=1):
                 states[p, k:, :, feature] = codes[feature]
-        probabilities = model.predict_proba(dataset.from_codes(states.reshape(-1, n_features)))[:, index]
+        probabilities = model.predict_codes(states.reshape(-1, n_features))[:, index]
         means = probabilities.reshape(len(orders), n_features + 1, n_background).mean(axis=2)
         steps = np.diff(means, axis=1)
         values = np.zeros(n_features)
