@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -426,6 +426,7 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in DATASETS_DIR.glob("*.toml"))
 
 
+@lru_cache(maxsize=64)
 def builtin_spec(name: str) -> DatasetSpec:
     path = DATASETS_DIR / f"{name}.toml"
     if not path.exists():
