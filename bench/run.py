@@ -30,6 +30,8 @@ import urllib.request
 from importlib import metadata
 from pathlib import Path
 
+from explainers.screenshots import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bench" / "out"  # ignored by git: the model cache of the benchmark lives here
 CACHE_DIR = OUT_DIR / "cache"
@@ -43,16 +45,6 @@ PAGES = [
     "pages/local_explanation.py",
     "pages/what_if.py",
     "pages/counterfactuals.py",
-]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
 ]
 # "Fully drawn": an h1 is visible, no status widget ("Running…"), at least one metric, and the script is not running.
 # An exception box on the page ends the wait early ("exception").

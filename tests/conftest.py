@@ -129,3 +129,19 @@ def synthetic_regression(cache_dir) -> Workspace:
     frame["y"] = 3.0 * frame["x0"] + rng.normal(scale=0.1, size=len(frame))
     dataset = prepare_dataset(frame, DatasetSpec(name="synthetic-reg", target="y", task="regression"))
     return Workspace(dataset, train_default_model(dataset))
+
+
+@pytest.fixture(autouse=True)
+def navigation_mode(monkeypatch):
+    """Make AppTest behave like the real server: once app.py's st.navigation has run, the pages/
+    folder is not a legacy multipage folder. AppTest builds a new PagesManager per run, which would
+    otherwise switch the legacy mode back on because the folder exists."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)

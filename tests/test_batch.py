@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from explainers import load_builtin, load_model, prepare_dataset, shap_values, train_default_model
@@ -209,15 +208,6 @@ def test_interrupted_run_finishes_like_an_uninterrupted_one(model_file, cluster,
     assert json.loads((out / MANIFEST).read_text())["counterfactuals"]["explained"] == 12
 
 
-@pytest.fixture
-def navigation_mode(monkeypatch):
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def test_dashboard_importance_equals_pandas_over_all_files(big, navigation_mode, tmp_path):

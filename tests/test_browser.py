@@ -32,6 +32,8 @@ from pathlib import Path
 import pytest
 
 from explainers.i18n import catalogue
+from explainers.screenshots import CHROMIUM as CHROMIUM_PATH
+from explainers.screenshots import CHROMIUM_ARGS
 
 try:
     from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -41,16 +43,7 @@ except ImportError:  # the tests are skipped (or fail on CI) below
 pytestmark = pytest.mark.browser
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+CHROMIUM = Path(CHROMIUM_PATH)
 MISSING_REASON = "Chromium not found: install it with `apt-get update && apt-get install -y chromium`"
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_S = 120

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from explainers import builtin_names, frame_of, load_builtin, train_default_model
@@ -24,18 +23,6 @@ PAGES = [
 OTHER_PAGES = ["pages/data_source.py", "pages/responsible_ai.py", "pages/report.py"]
 
 
-@pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch):
-    """Behave like the real server: once app.py's st.navigation has run, the pages/ folder is not
-    treated as a legacy multipage folder. AppTest builds a new PagesManager per run, which would
-    otherwise switch the legacy mode back on because the folder exists."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 def open_app(dataset: str = "credit", row: int = 0, page: str | None = None) -> AppTest:

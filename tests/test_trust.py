@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from explainers import (
@@ -35,16 +34,6 @@ PAGE = "pages/responsible_ai.py"
 LOCALES = REPO_ROOT / "explainers" / "locales"
 
 
-@pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch):
-    """As in test_pages.py: once app.py's st.navigation has run, pages/ is no legacy multipage folder."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 # --------------------------------------------------------------------------------------------

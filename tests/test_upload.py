@@ -28,7 +28,6 @@ from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 from streamlit.testing.v1 import AppTest
 
@@ -557,16 +556,6 @@ def test_random_frames(columns):
 # The page, through AppTest
 
 
-@pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch):
-    """As in test_pages.py: once app.py's st.navigation has run, pages/ is not a legacy folder."""
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.fixture
