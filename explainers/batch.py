@@ -410,14 +410,9 @@ def _check_model_path(model: str) -> Path:
 def _read_booster(path: Path) -> _BoosterInfo:
     import xgboost as xgb
 
-    try:
-        booster = xgb.Booster(model_file=str(path))
-        config = json.loads(booster.save_config())
-    except (xgb.core.XGBoostError, ValueError, UnicodeDecodeError):
-        raise InputError(
-            f"{path.name} is not a readable XGBoost model (corrupt or truncated?); "
-            "save it again with model.save_model('model.json')."
-        ) from None
+    from .models import read_xgboost_file
+
+    booster, config = read_xgboost_file(path)
     objective = config["learner"]["objective"]["name"]
     num_class = int(config["learner"]["learner_model_param"].get("num_class", "0") or 0)
     categories: dict[str, list[str]] = {}

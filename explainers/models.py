@@ -247,15 +247,20 @@ def _check_features(expected: list[str] | None, dataset: Dataset) -> None:
         )
 
 
-def _load_xgboost(path: Path, dataset: Dataset) -> TabularModel:
+def read_xgboost_file(path: Path) -> tuple[xgb.Booster, dict]:
+    """An XGBoost model file and its configuration; InputError when it cannot be read."""
     try:
         booster = xgb.Booster(model_file=str(path))
-        config = json.loads(booster.save_config())
+        return booster, json.loads(booster.save_config())
     except (xgb.core.XGBoostError, ValueError, UnicodeDecodeError):
         raise InputError(
             f"{path.name} is not a readable XGBoost model (corrupt or truncated?); "
             "save it again with model.save_model('model.json')."
         ) from None
+
+
+def _load_xgboost(path: Path, dataset: Dataset) -> TabularModel:
+    booster, config = read_xgboost_file(path)
     objective = config["learner"]["objective"]["name"]
     booster.set_param({"nthread": 1})
     _check_features(booster.feature_names, dataset)
