@@ -41,13 +41,13 @@ def _space(tr: Translator, space: str) -> str:
     return tr(f"space.{space}")
 
 
-def waterfall(
-    shap: ShapValues, features: pd.Series, labels: dict[str, str], max_features: int = 12, tr: Translator = ENGLISH
-) -> go.Figure:
-    """Base value, then each feature's push, ending at the model output; small ones are grouped."""
+def waterfall_steps(
+    shap: ShapValues, features: pd.Series, labels: dict[str, str], max_features: int, tr: Translator
+) -> tuple[list[str], list[float]]:
+    """The bars of a waterfall, smallest first: "feature = value" and its push; the smallest effects
+    are grouped into one bar only when that hides at least two features."""
     values = shap.values.iloc[0]
     order = values.abs().sort_values(ascending=False).index
-    # Group the smallest effects only when that hides at least two features.
     cut = max_features if len(order) > max_features + 1 else len(order)
     shown, rest = list(order[:cut]), list(order[cut:])
     names = [f"{labels.get(c, c)} = {tr.value(features[c])}" for c in shown]
@@ -55,7 +55,14 @@ def waterfall(
     if rest:
         names.append(tr("charts.others", n=len(rest)))
         deltas.append(float(values[rest].sum()))
-    names, deltas = names[::-1], deltas[::-1]
+    return names[::-1], deltas[::-1]
+
+
+def waterfall(
+    shap: ShapValues, features: pd.Series, labels: dict[str, str], max_features: int = 12, tr: Translator = ENGLISH
+) -> go.Figure:
+    """Base value, then each feature's push, ending at the model output; small ones are grouped."""
+    names, deltas = waterfall_steps(shap, features, labels, max_features, tr)
     output = float(shap.output[0])
     figure = go.Figure(
         go.Waterfall(

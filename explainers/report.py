@@ -1138,20 +1138,11 @@ def _style_axes(ax) -> None:
 
 
 def _mpl_waterfall(Figure, payload: dict, tr: Translator):
-    from .charts import NEUTRAL, TOWARD_NEGATIVE, TOWARD_POSITIVE
+    from .charts import NEUTRAL, TOWARD_NEGATIVE, TOWARD_POSITIVE, waterfall_steps
 
     shap: ShapValues = payload["shap"]
     features, labels = payload["features"], payload["labels"]
-    values = shap.values.iloc[0]
-    order = list(values.abs().sort_values(ascending=False).index)
-    cut = WATERFALL_FEATURES if len(order) > WATERFALL_FEATURES + 1 else len(order)
-    shown, rest = order[:cut], order[cut:]
-    names = [f"{labels.get(c, c)} = {tr.value(plain(features[c]))}" for c in shown]
-    deltas = [float(values[c]) for c in shown]
-    if rest:
-        names.append(tr("charts.others", n=len(rest)))
-        deltas.append(float(values[rest].sum()))
-    names, deltas = names[::-1], deltas[::-1]
+    names, deltas = waterfall_steps(shap, features.map(plain), labels, WATERFALL_FEATURES, tr)
     output = float(shap.output[0])
     height = 0.34 * (len(names) + 2) + 1.0
     figure = Figure(figsize=(7.5, height))
