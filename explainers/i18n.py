@@ -1,8 +1,7 @@
 """Message catalogues and locale formatting (English and Brazilian Portuguese).
 
-A language is a TOML file ``locales/<lang>.toml`` (sections become key prefixes:
-``[overview] title = ...`` is ``overview.title``); files named ``<lang>.<part>.toml`` are merged in.
-Adding a language means adding its file.
+A language is one TOML file ``locales/<lang>.toml`` (sections become key prefixes:
+``[overview] title = ...`` is ``overview.title``). Adding a language means adding its file.
 """
 
 from __future__ import annotations
@@ -31,20 +30,17 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
 
 def languages() -> list[str]:
     """The languages that have a catalogue, English first."""
-    found = sorted({p.name.split(".")[0] for p in LOCALES_DIR.glob("*.toml")})
+    found = sorted(p.stem for p in LOCALES_DIR.glob("*.toml"))
     return sorted(found, key=lambda lang: (lang != DEFAULT_LANGUAGE, lang))
 
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     """Every message of ``lang`` by dotted key."""
-    files = sorted(LOCALES_DIR.glob(f"{lang}.toml")) + sorted(LOCALES_DIR.glob(f"{lang}.*.toml"))
-    if not files:
+    path = LOCALES_DIR / f"{lang}.toml"
+    if not path.exists():
         raise InputError(f"no messages for language {lang!r}; choose one of: {', '.join(languages())}.")
-    messages: dict[str, str] = {}
-    for path in files:
-        messages.update(_flatten(tomllib.loads(path.read_text(encoding="utf-8"))))
-    return messages
+    return _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
 
 
 def babel_locale(lang: str) -> str:

@@ -484,8 +484,8 @@ def test_explain_json_contains_checks(capsys):
 
 
 def test_both_languages_have_the_same_trust_messages_and_every_used_key_exists():
-    english = tomllib.loads((LOCALES / "en.trust.toml").read_text(encoding="utf-8"))["trust"]
-    portuguese = tomllib.loads((LOCALES / "pt-BR.trust.toml").read_text(encoding="utf-8"))["trust"]
+    english = tomllib.loads((LOCALES / "en.toml").read_text(encoding="utf-8"))["trust"]
+    portuguese = tomllib.loads((LOCALES / "pt-BR.toml").read_text(encoding="utf-8"))["trust"]
     assert set(english) == set(portuguese)
     for key in english:
         assert sorted(re.findall(r"{(\w+)}", english[key])) == sorted(re.findall(r"{(\w+)}", portuguese[key])), key
