@@ -8,11 +8,6 @@ from pages.common import current, dataset_title, model_name, uploads
 
 st.set_page_config(page_title="Explain a model", page_icon=":material/insights:", layout="wide")
 
-# Optional login (off by default): an [auth] section in .streamlit/secrets.toml turns on Streamlit's
-# OpenID Connect login; see the README.
-if st.secrets.load_if_toml_exists() and "auth" in st.secrets and not st.user.is_logged_in:
-    st.button("Log in", on_click=st.login, key="app_login")
-    st.stop()
 
 LANGUAGE_NAMES = {"en": "English", "pt-BR": "Português (Brasil)"}
 
@@ -26,6 +21,12 @@ def _initial_language() -> str:
         return locale
     return next((lang for lang in languages() if lang.split("-")[0] == locale.split("-")[0]), "en")
 
+
+# Optional login (off by default): an [auth] section in .streamlit/secrets.toml turns on Streamlit's
+# OpenID Connect login; see the README.
+if st.secrets.load_if_toml_exists() and "auth" in st.secrets and not getattr(st.user, "is_logged_in", False):
+    st.button(translator(_initial_language())("app.login"), on_click=st.login, key="app_login")
+    st.stop()
 
 if "dataset" not in st.session_state:
     # A deep link (?dataset=credit&row=17&lang=pt-BR) reproduces a view; bad values fall back.

@@ -17,7 +17,7 @@ PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png",
 UPLOAD_PREFIX = "upload:"
 
 
-@st.cache_resource(show_spinner="Loading the data and training the model…")
+@st.cache_resource(show_spinner=False)
 def builtin_workspace(name: str) -> Workspace:
     """A built-in dataset, its default model, and (on first use) LIME's and DiCE's structures."""
     dataset = load_builtin(name)
@@ -33,7 +33,8 @@ def workspace(name: str) -> Workspace:
     """The workspace called ``name``: a built-in dataset, or one of this session's uploads."""
     if name.startswith(UPLOAD_PREFIX):
         return uploads()[name]
-    return builtin_workspace(name)
+    with st.spinner(tr()("app.loading")):
+        return builtin_workspace(name)
 
 
 def add_upload(ws: Workspace) -> str:

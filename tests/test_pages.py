@@ -215,3 +215,16 @@ def test_presentation_mode_hides_technical_controls_and_keeps_the_row():
     assert not at.exception
     assert not any(s.key == "cf_method" for s in at.selectbox)
     assert at.number_input(key="row").value == 9
+
+
+def test_login_gate_is_off_by_default_and_on_with_an_auth_section():
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not any(b.key == "app_login" for b in at.button)
+    gated = AppTest.from_file(APP, default_timeout=180)
+    gated.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "s",
+                             "client_id": "id", "client_secret": "secret",
+                             "server_metadata_url": "https://provider.example/.well-known/openid-configuration"}
+    gated.run()
+    assert not gated.exception
+    assert [b.key for b in gated.button] == ["app_login"]
+    assert not gated.title and not gated.metric  # nothing of the data before logging in
