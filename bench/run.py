@@ -27,7 +27,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from importlib import metadata
 from pathlib import Path
 
 from explainers.screenshots import CHROMIUM, CHROMIUM_ARGS
@@ -190,13 +189,9 @@ def machine() -> dict:
 
 
 def versions() -> dict:
-    out = {"python": platform.python_version()}
-    for name in VERSIONED:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "missing"
-    return out
+    from explainers import package_versions
+
+    return package_versions(VERSIONED)
 
 
 def git_commit() -> str:

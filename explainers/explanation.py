@@ -19,10 +19,10 @@ _PACKAGES = ("shap", "lime", "dice-ml", "xgboost", "pandas", "numpy", "scikit-le
              "matplotlib", "fpdf2")
 
 
-def package_versions() -> dict[str, str]:
+def package_versions(names: tuple[str, ...] = _PACKAGES) -> dict[str, str]:
     """Versions of the packages an explanation depends on (for reproducibility stamps)."""
     versions = {"python": platform.python_version()}
-    for name in _PACKAGES:
+    for name in names:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
