@@ -4,7 +4,7 @@ import streamlit as st
 
 from explainers import DEFAULT_DATASET, builtin_names
 from explainers.i18n import languages, translator
-from pages.common import current, dataset_title, model_name, uploads
+from pages.common import current, dataset_title, model_name, uploads, warm_up_in_background
 
 st.set_page_config(page_title="Explain a model", page_icon=":material/insights:", layout="wide")
 
@@ -102,3 +102,5 @@ if not st.session_state["dataset"].startswith("upload:"):
 st.query_params["row"] = str(st.session_state["row"])
 st.query_params["lang"] = st.session_state["lang"]
 navigation.run()
+if not st.session_state["dataset"].startswith("upload:"):
+    warm_up_in_background(st.session_state["dataset"])

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .models import TabularModel, train_test_indices
+from .models import TabularModel, cache_dir, train_test_indices
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,6 +88,58 @@ def evaluate(model: TabularModel, seed: int = 0) -> ModelEvaluation:
         curves=curves,
         labels=model.classes,
         predicted=predicted,
+    )
+
+
+def saved_evaluation(model: TabularModel, seed: int = 0) -> ModelEvaluation:
+    """:func:`evaluate`, kept on disk beside a default model from the model cache.
+
+    The first page of the dashboard shows the evaluation; read from disk, it needs neither XGBoost
+    nor scikit-learn, which take about a second to import. Other models are evaluated afresh
+    (uploads never touch the disk).
+    """
+    if not model.details.get("cached"):
+        return evaluate(model, seed)
+    key = hashlib.sha256(f"{model.model_hash}|{model.dataset.data_hash}|{seed}".encode()).hexdigest()[:24]
+    path = cache_dir() / "evaluations" / f"{key}.json"
+    try:
+        return _evaluation_from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    result = evaluate(model, seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(_evaluation_to_json(result)), encoding="utf-8")
+    tmp.replace(path)
+    return result
+
+
+def _evaluation_to_json(result: ModelEvaluation) -> dict:
+    # json writes floats as their shortest repr, which reads back as the same float64.
+    return {
+        "task": result.task,
+        "rows": result.rows.tolist(),
+        "y_true": result.y_true.tolist(),
+        "score": result.score.tolist(),
+        "metrics": result.metrics,
+        "curves": {name: frame.to_dict(orient="list") for name, frame in result.curves.items()},
+        "labels": list(result.labels),
+        "predicted": None if result.predicted is None else result.predicted.tolist(),
+    }
+
+
+def _evaluation_from_json(saved: dict) -> ModelEvaluation:
+    labels_dtype = object if saved["task"] == "classification" else "float64"
+    predicted = saved["predicted"]
+    return ModelEvaluation(
+        task=saved["task"],
+        rows=np.asarray(saved["rows"], dtype="int64"),
+        y_true=np.asarray(saved["y_true"], dtype=labels_dtype),
+        score=np.asarray(saved["score"], dtype="float64"),
+        metrics={name: float(value) for name, value in saved["metrics"].items()},
+        curves={name: pd.DataFrame(columns) for name, columns in saved["curves"].items()},
+        labels=tuple(saved["labels"]),
+        predicted=None if predicted is None else np.asarray(predicted, dtype=labels_dtype),
     )
 
 

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
+import threading
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
-from typing import Literal
+from types import ModuleType
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-import xgboost as xgb
 
 from .data import Dataset
 from .errors import InputError
+
+if TYPE_CHECKING:
+    import xgboost as xgb
 
 ModelKind = Literal["xgboost", "sklearn"]
 DEFAULT_SEED = 0
@@ -34,6 +40,16 @@ BATCH_ROWS = 1000
 TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.")
 XGBOOST_FORBIDDEN = ("[", "]", "<")
 MAX_TRAIN_ROWS = 50_000  # larger tables train on a seeded sample of the training split
+CACHE_FORMAT = 2  # bump when what the model cache stores changes; older entries are then retrained
+_LOADING = threading.Lock()
+
+
+def xgboost() -> ModuleType:
+    """The xgboost module, imported on first use: it imports scikit-learn and SciPy, about a second
+    of start-up that the first page (served from the disk cache) does not need."""
+    import xgboost
+
+    return xgboost
 
 
 def cache_dir() -> Path:
@@ -49,13 +65,22 @@ class TabularModel:
     Every method takes a frame of original columns; the adapter casts it to what the model expects.
     """
 
-    estimator: object
+    _estimator: object
     kind: ModelKind
     dataset: Dataset
     classes: tuple[str, ...]
     model_hash: str
     source: str
     details: dict = field(default_factory=dict)
+
+    @property
+    def estimator(self):
+        """The fitted model; a default model from the disk cache is read from its file on first use."""
+        if isinstance(self._estimator, SavedBooster):
+            with _LOADING:
+                if isinstance(self._estimator, SavedBooster):
+                    self._estimator = self._estimator.load()
+        return self._estimator
 
     @property
     def task(self) -> str:
@@ -146,6 +171,25 @@ class TabularModel:
         return self.predict_value(frame)
 
 
+@dataclass(frozen=True)
+class SavedBooster:
+    """A booster file in the model cache whose bytes were checked against their hash; read on first use."""
+
+    path: Path
+
+    def load(self):
+        booster = xgboost().Booster(model_file=bytearray(self.path.read_bytes()))
+        booster.set_param({"nthread": 1})
+        return booster
+
+
+def warm_up(model: TabularModel) -> None:
+    """Import what the pages after the first one need and read the model's file, so that they open fast."""
+    for module in ("xgboost", "sklearn.metrics", "sklearn.model_selection"):
+        importlib.import_module(module)
+    _ = model.estimator
+
+
 def train_test_indices(dataset: Dataset, seed: int = DEFAULT_SEED) -> tuple[np.ndarray, np.ndarray]:
     """A fixed-seed 80/20 split of row positions (stratified for classification)."""
     from sklearn.model_selection import train_test_split
@@ -179,52 +223,75 @@ def check_xgboost_names(dataset: Dataset) -> None:
         raise InputError("XGBoost cannot use column names that contain [, ] or <: " + ", ".join(bad) + "; rename them.")
 
 
+def _default_source(sampled: bool) -> str:
+    return ("default XGBoost (trained on "
+            + (f"a seeded sample of {MAX_TRAIN_ROWS:,} rows of " if sampled else "")
+            + "the 80% split)")
+
+
+def _from_cache(path: Path, dataset: Dataset) -> TabularModel | None:
+    """The cached default model at ``path`` if its file and record agree, without loading XGBoost."""
+    record_path = path.with_suffix(".json")
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("model_hash") != _hash_bytes(raw):
+        return None
+    details = record.get("details", {})
+    return TabularModel(
+        SavedBooster(path), "xgboost", dataset, dataset.classes, record["model_hash"],
+        _default_source(bool(details.get("sampled"))), {**details, "default": True, "cached": True},
+    )
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
 def train_default_model(
     dataset: Dataset, seed: int = DEFAULT_SEED, use_cache: bool = True
 ) -> TabularModel:
-    """Train (or load from the disk cache) the default XGBoost model on the fixed-seed train split."""
+    """Train (or load from the disk cache) the default XGBoost model on the fixed-seed train split.
+
+    A cached model is read from its file on first use, so opening a dataset does not import XGBoost.
+    """
     check_xgboost_names(dataset)
     params = {**DEFAULT_PARAMS, **_objective(dataset), "seed": seed}
-    key = _hash_bytes(f"{dataset.data_hash}|{json.dumps(params, sort_keys=True)}|{xgb.__version__}".encode())
+    versions = f"{metadata.version('xgboost')}|{CACHE_FORMAT}"
+    key = _hash_bytes(f"{dataset.data_hash}|{json.dumps(params, sort_keys=True)}|{versions}".encode())
     path = cache_dir() / "models" / f"{key[:24]}.ubj"
-    booster: xgb.Booster | None = None
-    if use_cache and path.exists():
-        try:
-            booster = xgb.Booster(model_file=str(path))
-        except xgb.core.XGBoostError:
-            booster = None
+    if use_cache and (cached := _from_cache(path, dataset)) is not None:
+        return cached
+    xgb = xgboost()
     train, _ = train_test_indices(dataset, seed)
     sampled = len(train) > MAX_TRAIN_ROWS
     if sampled:
         train = np.sort(np.random.default_rng(seed).choice(train, size=MAX_TRAIN_ROWS, replace=False))
-    if booster is None:
-        rounds = params.pop("n_estimators")
-        # Threads only pay off on larger tables; the thread count does not change the trees.
-        params["nthread"] = 1 if len(train) < BATCH_ROWS * 20 else (os.cpu_count() or 1)
-        matrix = xgb.DMatrix(
-            dataset.features.iloc[train],
-            label=dataset.target_codes()[train],
-            enable_categorical=True,
-        )
-        booster = xgb.train(params, matrix, num_boost_round=rounds)
-        if use_cache:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.ubj")
-            booster.save_model(str(tmp))
-            tmp.replace(path)
-    raw = booster.save_raw(raw_format="ubj")
-    booster.set_param({"nthread": 1})
-    return TabularModel(
-        estimator=booster,
-        kind="xgboost",
-        dataset=dataset,
-        classes=dataset.classes,
-        model_hash=_hash_bytes(bytes(raw)),
-        source="default XGBoost (trained on "
-        + (f"a seeded sample of {MAX_TRAIN_ROWS:,} rows of " if sampled else "")
-        + "the 80% split)",
-        details={"seed": seed, "trees": int(booster.num_boosted_rounds()), "train_rows": len(train), "default": True},
+    rounds = params.pop("n_estimators")
+    # Threads only pay off on larger tables; the thread count does not change the trees.
+    params["nthread"] = 1 if len(train) < BATCH_ROWS * 20 else (os.cpu_count() or 1)
+    matrix = xgb.DMatrix(
+        dataset.features.iloc[train],
+        label=dataset.target_codes()[train],
+        enable_categorical=True,
     )
+    booster = xgb.train(params, matrix, num_boost_round=rounds)
+    raw = bytes(booster.save_raw(raw_format="ubj"))
+    booster.set_param({"nthread": 1})
+    details = {"seed": seed, "trees": int(booster.num_boosted_rounds()), "train_rows": len(train), "sampled": sampled}
+    model_hash = _hash_bytes(raw)
+    if use_cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, raw)
+        # The record is written last: a model file without one is retrained, never trusted half-written.
+        _write_atomically(path.with_suffix(".json"),
+                          json.dumps({"model_hash": model_hash, "details": details}).encode())
+    return TabularModel(booster, "xgboost", dataset, dataset.classes, model_hash, _default_source(sampled),
+                        {**details, "default": True, "cached": use_cache})
 
 
 def _check_features(expected: list[str] | None, dataset: Dataset) -> None:
@@ -249,6 +316,7 @@ def _check_features(expected: list[str] | None, dataset: Dataset) -> None:
 
 def read_xgboost_file(path: Path) -> tuple[xgb.Booster, dict]:
     """An XGBoost model file and its configuration; InputError when it cannot be read."""
+    xgb = xgboost()
     try:
         booster = xgb.Booster(model_file=str(path))
         return booster, json.loads(booster.save_config())
@@ -301,7 +369,7 @@ def _load_xgboost(path: Path, dataset: Dataset) -> TabularModel:
             "choose the matching target."
         )
     return TabularModel(
-        estimator=booster,
+        booster,
         kind="xgboost",
         dataset=dataset,
         classes=dataset.classes,
@@ -349,7 +417,7 @@ def _load_skops(path: Path, dataset: Dataset, trusted: tuple[str, ...] = ()) -> 
     elif not hasattr(estimator, "predict"):
         raise InputError(f"{path.name} has no predict method.")
     return TabularModel(
-        estimator=estimator,
+        estimator,
         kind="sklearn",
         dataset=dataset,
         classes=classes,
@@ -388,6 +456,7 @@ def load_model(
         import joblib
 
         estimator = joblib.load(path)
+        xgb = xgboost()
         if isinstance(estimator, xgb.XGBModel):
             estimator = estimator.get_booster()
         if isinstance(estimator, xgb.Booster):

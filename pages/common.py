@@ -5,11 +5,14 @@ Not a page itself: ``app.py`` routes only to the files it names in ``st.navigati
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 from explainers import Workspace, load_builtin, train_default_model
 from explainers.i18n import Translator, translator
-from explainers.metrics import ModelEvaluation, evaluate
+from explainers.metrics import ModelEvaluation, saved_evaluation
+from explainers.models import warm_up
 
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
@@ -71,7 +74,16 @@ def tr() -> Translator:
 
 @st.cache_data(show_spinner=False)
 def evaluation(name: str, model_hash: str) -> ModelEvaluation:
-    return evaluate(workspace(name).model)
+    return saved_evaluation(workspace(name).model)
+
+
+@st.cache_resource(show_spinner=False)
+def warm_up_in_background(name: str) -> threading.Thread:
+    """Once per built-in dataset and server: import XGBoost and scikit-learn and read the model while
+    the reader looks at the first page, which was drawn without them."""
+    thread = threading.Thread(target=warm_up, args=(builtin_workspace(name).model,), name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def current() -> tuple[str, Workspace, int]:

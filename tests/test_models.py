@@ -322,3 +322,71 @@ def test_default_model_is_cached_outside_the_repo(cache_dir, credit):
         fresh.predict_proba(credit.dataset.features.iloc[:50]),
         credit.model.predict_proba(credit.dataset.features.iloc[:50]),
     )
+
+
+def test_cached_default_model_is_read_from_its_file_on_first_use(cache_dir, credit):
+    from explainers.models import SavedBooster
+
+    again = train_default_model(credit.dataset)
+    assert isinstance(again._estimator, SavedBooster)
+    assert again.details["trees"] == credit.model.details["trees"]
+    assert again.details["train_rows"] == credit.model.details["train_rows"]
+    rows = credit.dataset.features.iloc[:40]
+    np.testing.assert_array_equal(again.predict_proba(rows), credit.model.predict_proba(rows))
+    assert isinstance(again.estimator, xgb.Booster)
+    assert bytes(again.estimator.save_raw(raw_format="ubj")) == bytes(credit.model.estimator.save_raw(raw_format="ubj"))
+
+
+def test_a_tampered_cache_file_is_retrained_not_trusted(tmp_path, monkeypatch, credit):
+    monkeypatch.setenv("XAI_CACHE_DIR", str(tmp_path))
+    first = train_default_model(credit.dataset)
+    [model_file] = (tmp_path / "models").glob("*.ubj")
+    data = bytearray(model_file.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    model_file.write_bytes(bytes(data))
+    again = train_default_model(credit.dataset)
+    assert again.model_hash == first.model_hash  # retrained: the same trees as the first time
+    assert model_file.read_bytes() == bytes(first.estimator.save_raw(raw_format="ubj"))
+    (tmp_path / "models" / model_file.with_suffix(".json").name).write_text("not json", encoding="utf-8")
+    assert train_default_model(credit.dataset).model_hash == first.model_hash
+
+
+def test_saved_evaluation_equals_a_fresh_one(tmp_path, monkeypatch, credit, loans):
+    from explainers.metrics import evaluate, saved_evaluation
+
+    monkeypatch.setenv("XAI_CACHE_DIR", str(tmp_path))
+    for ws in (credit, loans):
+        model = train_default_model(ws.dataset)
+        fresh = evaluate(model)
+        first, second = saved_evaluation(model), saved_evaluation(train_default_model(ws.dataset))
+        assert list((tmp_path / "evaluations").glob("*.json"))
+        for saved in (first, second):
+            assert saved.task == fresh.task and saved.labels == fresh.labels and saved.metrics == fresh.metrics
+            for name in ("rows", "y_true", "score", "predicted"):
+                np.testing.assert_array_equal(getattr(saved, name), getattr(fresh, name))
+            assert saved.curves.keys() == fresh.curves.keys()
+            for name, frame in fresh.curves.items():
+                pd.testing.assert_frame_equal(saved.curves[name], frame)
+
+
+def test_opening_a_cached_dataset_imports_neither_xgboost_nor_scikit_learn(cache_dir, credit):
+    """The first page draws from the disk cache; XGBoost and scikit-learn (a second to import) load later."""
+    import subprocess
+    import sys
+
+    from explainers.metrics import saved_evaluation
+
+    saved_evaluation(train_default_model(credit.dataset))
+    code = (
+        "import sys\n"
+        "from explainers import load_builtin, train_default_model\n"
+        "from explainers.metrics import saved_evaluation, confusion_at\n"
+        "import explainers.charts\n"
+        "model = train_default_model(load_builtin('credit'))\n"
+        "result = saved_evaluation(model)\n"
+        "confusion_at(result, model.classes[model.positive_index])\n"
+        "print(sorted(m for m in ('xgboost', 'sklearn', 'scipy', 'shap') if m in sys.modules))\n"
+    )
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
