@@ -86,10 +86,11 @@ def shap_values(
     if model.kind == "xgboost" and output == "model":
         import xgboost as xgb
 
-        booster = model.booster_for(len(frame))
+        booster = model.shap_booster_for(len(frame))
         threads = 1 if booster is model.estimator else -1
         matrix = xgb.DMatrix(model.dataset.coerce(frame), enable_categorical=True, nthread=threads)
-        contributions = np.asarray(booster.predict(matrix, pred_contribs=True), dtype="float64")
+        with xgb.config_context(verbosity=0):  # a GPU booster fed host memory warns about the copy
+            contributions = np.asarray(booster.predict(matrix, pred_contribs=True), dtype="float64")
         sign = 1.0
         if contributions.ndim == 3:
             contributions = contributions[:, index, :]

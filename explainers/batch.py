@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .models import usable_device
 
 FORMAT = "explainers-batch/1"
 MANIFEST = "manifest.json"
@@ -518,28 +519,6 @@ class _Context:
         return [*features, self.target] if self.target else list(features)
 
 
-def _pick_device(booster, wanted: str, sample: pd.DataFrame) -> str:
-    """``cuda`` when XGBoost was built with CUDA and a GPU answers, else ``cpu`` (silently)."""
-    if wanted == "cpu":
-        return "cpu"
-    import xgboost as xgb
-
-    try:
-        if not xgb.build_info().get("USE_CUDA"):
-            return "cpu"
-        if os.environ.get("CUDA_VISIBLE_DEVICES", "").strip() in ("-1", "none") and wanted == "auto":
-            return "cpu"
-        trial = booster.copy()
-        with warnings.catch_warnings(), xgb.config_context(verbosity=0):
-            warnings.simplefilter("ignore")
-            trial.set_param({"device": "cuda"})
-            trial.predict(xgb.DMatrix(sample, enable_categorical=True), pred_contribs=True)
-            device = json.loads(trial.save_config())["learner"]["generic_param"].get("device", "cpu")
-        return "cuda" if str(device).startswith("cuda") else "cpu"
-    except Exception:
-        return "cpu"
-
-
 def _worker_model(ctx: _Context):
     """The model, set up once per worker process: one XGBoost thread per task, on the GPU when there is one."""
     with _DEVICE_LOCK:
@@ -547,7 +526,7 @@ def _worker_model(ctx: _Context):
             model = ctx.model
             booster = model.estimator
             sample = model.dataset.features.iloc[:2]
-            device = _pick_device(booster, ctx.device, sample)
+            device = usable_device(booster, sample, ctx.device)
             params = {"nthread": 1}
             if device == "cuda":
                 params["device"] = "cuda"
@@ -987,7 +966,9 @@ def _build_context(options, spec, info, source, pieces, schema_doc, features, ta
         predicted, _ = _predict(model, typed)
         filled = labels.where(labels.notna(), pd.Series(predicted, index=labels.index))
         object.__setattr__(dataset, "target", filled.rename(spec.target))
-    model.details.pop("batch_booster", None)  # a many-thread copy made on this machine; workers make their own
+    # Copies made on this machine (many threads, or the GPU's); workers make their own.
+    model.details.pop("batch_booster", None)
+    model.details.pop("gpu_booster", None)
     ctx = _Context(model=model, source=source, target=target, where=options.where,
                    counterfactuals=options.counterfactuals, seed=options.seed, device=options.device,
                    arrow_schema=_arrow_schema(dataset, target, model.is_classifier))
@@ -1126,6 +1107,7 @@ def batch_explain(options: BatchOptions) -> BatchSummary:
             sample_frame, _ = _result_frame(ctx, model, reference, 0, with_shap=False)
             _select(sample_frame, options.where)  # a bad expression fails here, before any work
         model.details.pop("batch_booster", None)
+        model.details.pop("gpu_booster", None)
         save_manifest(out, manifest)
         entries = manifest["partitions"]
         done = [e["index"] for e in entries if e["status"] == "complete" and (out / e["file"]).exists()

@@ -7,6 +7,7 @@ import importlib
 import json
 import os
 import threading
+import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -40,6 +41,8 @@ BATCH_ROWS = 1000
 TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.")
 XGBOOST_FORBIDDEN = ("[", "]", "<")
 MAX_TRAIN_ROWS = 50_000  # larger tables train on a seeded sample of the training split
+GPU_SHAP_ROWS = 10_000  # from this many rows, TreeSHAP runs on the GPU when one answers
+DEVICE_ENV = "XAI_DEVICE"  # "auto" (default), "cpu" or "cuda"
 CACHE_FORMAT = 2  # bump when what the model cache stores changes; older entries are then retrained
 _LOADING = threading.Lock()
 
@@ -114,6 +117,21 @@ class TabularModel:
             self.details["batch_booster"] = batch
         return self.details["batch_booster"]
 
+    def shap_booster_for(self, rows: int):
+        """The booster for TreeSHAP on ``rows`` rows: XGBoost's ``device="cuda"`` for large tables when a GPU
+        answers (``XAI_DEVICE=cpu`` turns that off), else :meth:`booster_for`."""
+        wanted = os.environ.get(DEVICE_ENV, "auto")
+        if rows >= GPU_SHAP_ROWS and wanted != "cpu" and self.kind == "xgboost":
+            if "gpu_booster" not in self.details:
+                booster = self.estimator.copy()
+                on_gpu = usable_device(booster, self.dataset.features.iloc[:2], wanted) == "cuda"
+                if on_gpu:
+                    booster.set_param({"device": "cuda", "nthread": os.cpu_count() or 1})
+                self.details["gpu_booster"] = booster if on_gpu else None
+            if self.details["gpu_booster"] is not None:
+                return self.details["gpu_booster"]
+        return self.booster_for(rows)
+
     def _model_input(self, frame: pd.DataFrame) -> pd.DataFrame:
         typed = self.dataset.coerce(frame)
         if self.kind == "sklearn":
@@ -181,6 +199,30 @@ class SavedBooster:
         booster = xgboost().Booster(model_file=bytearray(self.path.read_bytes()))
         booster.set_param({"nthread": 1})
         return booster
+
+
+def usable_device(booster, sample: pd.DataFrame, wanted: str = "auto") -> str:
+    """``"cuda"`` when XGBoost was built with CUDA and a GPU computes SHAP for ``sample``, else ``"cpu"``.
+
+    The trial runs on a copy; any failure (no GPU, no driver, a CPU-only build) means ``"cpu"``, silently.
+    """
+    if wanted == "cpu":
+        return "cpu"
+    xgb = xgboost()
+    try:
+        if not xgb.build_info().get("USE_CUDA"):
+            return "cpu"
+        if os.environ.get("CUDA_VISIBLE_DEVICES", "").strip() in ("-1", "none") and wanted == "auto":
+            return "cpu"
+        trial = booster.copy()
+        with warnings.catch_warnings(), xgb.config_context(verbosity=0):
+            warnings.simplefilter("ignore")
+            trial.set_param({"device": "cuda"})
+            trial.predict(xgb.DMatrix(sample, enable_categorical=True), pred_contribs=True)
+            device = json.loads(trial.save_config())["learner"]["generic_param"].get("device", "cpu")
+        return "cuda" if str(device).startswith("cuda") else "cpu"
+    except Exception:
+        return "cpu"
 
 
 def warm_up(model: TabularModel) -> None:

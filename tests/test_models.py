@@ -390,3 +390,24 @@ def test_opening_a_cached_dataset_imports_neither_xgboost_nor_scikit_learn(cache
     root = Path(__file__).resolve().parent.parent
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("wanted", ["auto", "cuda", "cpu"])
+def test_large_tables_use_the_gpu_only_when_one_computes(monkeypatch, loans, wanted):
+    """On a machine without a GPU every setting falls back to the CPU with the same SHAP values; on a GPU
+    machine ("auto"/"cuda") the values agree with the CPU's to float32 precision."""
+    from explainers.models import GPU_SHAP_ROWS, usable_device
+
+    model = train_default_model(loans.dataset)
+    frame = loans.dataset.features.sample(n=GPU_SHAP_ROWS, replace=True, random_state=0)
+    monkeypatch.setenv("XAI_DEVICE", "cpu")
+    on_cpu = shap_values(model, frame)
+    monkeypatch.setenv("XAI_DEVICE", wanted)
+    device = usable_device(model.estimator, frame.iloc[:2], wanted)
+    assert device in ("cpu", "cuda") and (wanted != "cpu" or device == "cpu")
+    chosen = model.shap_booster_for(len(frame))
+    assert (chosen is model.booster_for(len(frame))) == (device == "cpu")
+    assert model.shap_booster_for(GPU_SHAP_ROWS - 1) is model.booster_for(GPU_SHAP_ROWS - 1)
+    result = shap_values(model, frame)
+    np.testing.assert_allclose(result.values.to_numpy(), on_cpu.values.to_numpy(), atol=0 if device == "cpu" else 1e-4)
+    np.testing.assert_allclose(result.base_value + result.values.sum(axis=1), model.predict_margin(frame), atol=1e-4)
