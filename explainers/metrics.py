@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from importlib import metadata
 
 import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .models import TabularModel, cache_dir, train_test_indices
+from .models import TabularModel, cache_dir, train_test_indices, write_atomically
+
+EVALUATION_FORMAT = 1  # bump when ModelEvaluation or evaluate() changes; older saved evaluations are then ignored
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,17 +103,15 @@ def saved_evaluation(model: TabularModel, seed: int = 0) -> ModelEvaluation:
     """
     if not model.details.get("cached"):
         return evaluate(model, seed)
-    key = hashlib.sha256(f"{model.model_hash}|{model.dataset.data_hash}|{seed}".encode()).hexdigest()[:24]
+    versions = f"{metadata.version('scikit-learn')}|{EVALUATION_FORMAT}"
+    key = hashlib.sha256(f"{model.model_hash}|{model.dataset.data_hash}|{seed}|{versions}".encode()).hexdigest()[:24]
     path = cache_dir() / "evaluations" / f"{key}.json"
     try:
         return _evaluation_from_json(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, ValueError, KeyError, TypeError):
         pass
     result = evaluate(model, seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(_evaluation_to_json(result)), encoding="utf-8")
-    tmp.replace(path)
+    write_atomically(path, json.dumps(_evaluation_to_json(result)).encode())
     return result
 
 

@@ -78,7 +78,7 @@ class TabularModel:
 
     @property
     def estimator(self):
-        """The fitted model; a default model from the disk cache is read from its file on first use."""
+        """The fitted model; XGBoost parses a default model from the disk cache on first use."""
         if isinstance(self._estimator, SavedBooster):
             with _LOADING:
                 if isinstance(self._estimator, SavedBooster):
@@ -191,12 +191,12 @@ class TabularModel:
 
 @dataclass(frozen=True)
 class SavedBooster:
-    """A booster file in the model cache whose bytes were checked against their hash; read on first use."""
+    """A cached booster's bytes, checked against their hash; XGBoost reads them on first use."""
 
-    path: Path
+    raw: bytes = field(repr=False)
 
     def load(self):
-        booster = xgboost().Booster(model_file=bytearray(self.path.read_bytes()))
+        booster = xgboost().Booster(model_file=bytearray(self.raw))
         booster.set_param({"nthread": 1})
         return booster
 
@@ -283,13 +283,15 @@ def _from_cache(path: Path, dataset: Dataset) -> TabularModel | None:
         return None
     details = record.get("details", {})
     return TabularModel(
-        SavedBooster(path), "xgboost", dataset, dataset.classes, record["model_hash"],
+        SavedBooster(raw), "xgboost", dataset, dataset.classes, record["model_hash"],
         _default_source(bool(details.get("sampled"))), {**details, "default": True, "cached": True},
     )
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    tmp = path.with_name(path.name + ".tmp")
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers (other processes too) see the old file or the whole new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
 
@@ -299,7 +301,7 @@ def train_default_model(
 ) -> TabularModel:
     """Train (or load from the disk cache) the default XGBoost model on the fixed-seed train split.
 
-    A cached model is read from its file on first use, so opening a dataset does not import XGBoost.
+    A cached model is parsed on first use, so opening a dataset does not import XGBoost.
     """
     check_xgboost_names(dataset)
     params = {**DEFAULT_PARAMS, **_objective(dataset), "seed": seed}
@@ -327,11 +329,9 @@ def train_default_model(
     details = {"seed": seed, "trees": int(booster.num_boosted_rounds()), "train_rows": len(train), "sampled": sampled}
     model_hash = _hash_bytes(raw)
     if use_cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, raw)
-        # The record is written last: a model file without one is retrained, never trusted half-written.
-        _write_atomically(path.with_suffix(".json"),
-                          json.dumps({"model_hash": model_hash, "details": details}).encode())
+        write_atomically(path, raw)
+        # The record is written last and names the file's hash: a file without a matching record is retrained.
+        write_atomically(path.with_suffix(".json"), json.dumps({"model_hash": model_hash, "details": details}).encode())
     return TabularModel(booster, "xgboost", dataset, dataset.classes, model_hash, _default_source(sampled),
                         {**details, "default": True, "cached": use_cache})
 

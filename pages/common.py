@@ -77,13 +77,25 @@ def evaluation(name: str, model_hash: str) -> ModelEvaluation:
     return saved_evaluation(workspace(name).model)
 
 
-@st.cache_resource(show_spinner=False)
-def warm_up_in_background(name: str) -> threading.Thread:
+_WARM_UPS: dict[str, threading.Thread] = {}
+_WARM_UPS_LOCK = threading.Lock()
+
+
+def warm_up_in_background(name: str) -> None:
     """Once per built-in dataset and server: import XGBoost and scikit-learn and read the model while
     the reader looks at the first page, which was drawn without them."""
-    thread = threading.Thread(target=warm_up, args=(builtin_workspace(name).model,), name="warm-up", daemon=True)
-    thread.start()
-    return thread
+    with _WARM_UPS_LOCK:
+        if name not in _WARM_UPS:
+            model = builtin_workspace(name).model
+            _WARM_UPS[name] = threading.Thread(target=warm_up, args=(model,), name=f"warm-up-{name}", daemon=True)
+            _WARM_UPS[name].start()
+
+
+def _wait_for_warm_ups() -> None:
+    # Two threads importing the same packages at once can meet Python's import-deadlock check;
+    # a run that starts while a warm-up imports waits for it (it needs those modules anyway).
+    for thread in list(_WARM_UPS.values()):
+        thread.join()
 
 
 def current() -> tuple[str, Workspace, int]:
@@ -96,6 +108,7 @@ def current() -> tuple[str, Workspace, int]:
 
         PagesManager.uses_pages_directory = False
         st.rerun()
+    _wait_for_warm_ups()
     name = st.session_state["dataset"]
     if name.startswith(UPLOAD_PREFIX) and name not in uploads():
         st.session_state["dataset"] = name = "credit"
