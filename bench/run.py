@@ -59,6 +59,12 @@ DRAWN_JS = """() => {
     const state = root && root.getAttribute('data-test-script-state');
     return (state === null || state === 'notRunning') ? 'drawn' : false;
 }"""
+# The first page's Plotly charts: Streamlit loads its Plotly bundle (≈ 4.7 MB of JavaScript) only when the first
+# chart arrives, so they appear after the rest of the page.
+CHARTS_JS = """() => {
+    const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+    return charts.length > 0 && Array.from(charts).every(c => c.querySelector('.main-svg'));
+}"""
 STOCK_TIMEOUT_S = 60.0  # the stock TreeExplainer on every global row runs only if it should finish within this
 
 FULL = {
@@ -66,7 +72,7 @@ FULL = {
     "rows": 50,  # SHAP, LIME, our counterfactuals, our whole local explanation
     "genetic_rows": 20,  # stock DiCE genetic (step 3): about 1-2 s a row, so not all 50
     "stock_explain_rows": 10,  # stock composition SHAP + LIME + DiCE genetic (step 4)
-    "warm_starts": 2,
+    "warm_starts": 5,  # the median; the first start in a fresh browser is often slower
     "untrained_start": True,
     "switch_rounds": 4,
     "edits": 10,
@@ -824,6 +830,8 @@ def cold_start(browser, cache_dir: Path) -> dict:
                     out["attempts"] = attempt
                     if state == "drawn":
                         out["cold_start_s"] = _round(elapsed)
+                        page.wait_for_function(CHARTS_JS, timeout=60_000, polling=50)
+                        out["charts_drawn_s"] = _round(time.perf_counter() - started)
                     else:
                         out["error"] = "the first page shows an exception: " + page.inner_text(
                             '[data-testid="stException"]')[:800]
@@ -903,6 +911,8 @@ def assemble(results: dict) -> dict:
     cold = results["details"].get("cold_start", {})
     warm_runs = [r["cold_start_s"] for r in cold.get("warm_cache", []) if r.get("cold_start_s") is not None]
     flat["cold_start_s"] = _round(percentile(warm_runs, 50)) if warm_runs else None
+    chart_runs = [r["charts_drawn_s"] for r in cold.get("warm_cache", []) if r.get("charts_drawn_s") is not None]
+    flat["cold_start_charts_s"] = _round(percentile(chart_runs, 50)) if chart_runs else None
     untrained = cold.get("untrained") or {}
     flat["cold_start_untrained_s"] = untrained.get("cold_start_s")
     app = results["details"].get("apptest", {})
@@ -1053,6 +1063,9 @@ def markdown(results: dict) -> str:
         "|---|---:|---|",
         f"| `cold_start_s` | {_fmt(r.get('cold_start_s'), 2)} | Popen `streamlit run app.py` → first page drawn in "
         f"headless Chromium, model cache warm; median of {warm_runs} |",
+        f"| `cold_start_charts_s` | {_fmt(r.get('cold_start_charts_s'), 2)} | the same start until the first page's "
+        "Plotly charts are drawn too (Streamlit loads its Plotly bundle when the first chart arrives); median of "
+        f"{[x.get('charts_drawn_s') for x in cold.get('warm_cache', [])]} |",
         f"| `cold_start_untrained_s` | {_fmt(r.get('cold_start_untrained_s'), 2)} | the same with an empty "
         "`XAI_CACHE_DIR` (the server trains the credit model) |",
         f"| `page_switch_ms` (p50) | {_fmt(r.get('page_switch_ms'))} | AppTest `switch_page(p).run()` cycling "

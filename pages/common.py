@@ -77,24 +77,38 @@ def evaluation(name: str, model_hash: str) -> ModelEvaluation:
     return saved_evaluation(workspace(name).model)
 
 
-_WARM_UPS: dict[str, threading.Thread] = {}
+WARM_UP_DELAY_S = 2.0
+_WARM_UPS: dict[str, tuple[threading.Event, threading.Thread]] = {}
 _WARM_UPS_LOCK = threading.Lock()
 
 
 def warm_up_in_background(name: str) -> None:
-    """Once per built-in dataset and server: import XGBoost and scikit-learn and read the model while
-    the reader looks at the first page, which was drawn without them."""
+    """Once per built-in dataset and server: import XGBoost and scikit-learn and parse the model while
+    the reader looks at the first page, which was drawn without them.
+
+    The warm-up waits WARM_UP_DELAY_S first: importing holds the interpreter, and the server still has
+    to send the first page to the browser.
+    """
     with _WARM_UPS_LOCK:
         if name not in _WARM_UPS:
             model = builtin_workspace(name).model
-            _WARM_UPS[name] = threading.Thread(target=warm_up, args=(model,), name=f"warm-up-{name}", daemon=True)
-            _WARM_UPS[name].start()
+            start_now = threading.Event()
+
+            def run() -> None:
+                start_now.wait(WARM_UP_DELAY_S)
+                warm_up(model)
+
+            thread = threading.Thread(target=run, name=f"warm-up-{name}", daemon=True)
+            _WARM_UPS[name] = (start_now, thread)
+            thread.start()
 
 
 def _wait_for_warm_ups() -> None:
-    # Two threads importing the same packages at once can meet Python's import-deadlock check;
-    # a run that starts while a warm-up imports waits for it (it needs those modules anyway).
-    for thread in list(_WARM_UPS.values()):
+    # Two threads importing the same packages at once can meet Python's import-deadlock check, so a
+    # run that starts before a warm-up has finished starts it at once and waits for it (it needs those
+    # modules anyway).
+    for start_now, thread in list(_WARM_UPS.values()):
+        start_now.set()
         thread.join()
 
 
