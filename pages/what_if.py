@@ -66,8 +66,11 @@ with st.container(border=True):
                 edited[info.name] = None if choice == MISSING else choice
 
 edited_frame = frame_of({k: (math.nan if v is None else v) for k, v in edited.items()}, dataset)
-before, after = prediction_dict(model, original)[0], prediction_dict(model, edited_frame)[0]
-score_before, score_after = float(model.score(original)[0]), float(model.score(edited_frame)[0])
+both = pd.concat([original, edited_frame], ignore_index=True)  # one model call for the two rows
+before, after = prediction_dict(model, both)
+score_before, score_after = (
+    (p["probabilities"][model.classes[model.positive_index]] if "label" in p else p["value"]) for p in (before, after)
+)
 changed = [f for f in dataset.feature_names if str(original_values[f]) != str(plain(edited_frame.iloc[0][f]))]
 
 left, middle, right = st.columns(3)
@@ -87,8 +90,8 @@ if "label" in after and after["label"] != before["label"]:
 with st.container(border=True):
     st.markdown(narrate(model, edited_frame, lang=language(), seed=ws.seed).text)
 
-shap_before = shap_values(model, original).row()
-shap_after = shap_values(model, edited_frame).row()
+both_shap = shap_values(model, both)
+shap_before, shap_after = both_shap.row(0), both_shap.row(1)
 left, right = st.columns([3, 2])
 with left:
     chart(charts.shap_before_after(shap_before, shap_after, names, tr=t),
