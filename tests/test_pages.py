@@ -228,3 +228,17 @@ def test_login_gate_is_off_by_default_and_on_with_an_auth_section():
     assert not gated.exception
     assert [b.key for b in gated.button] == ["app_login"]
     assert not gated.title and not gated.metric  # nothing of the data before logging in
+
+
+def test_first_page_starts_a_warm_up_that_the_next_run_waits_for():
+    """The first page is drawn without XGBoost; a background warm-up imports it, and a run that starts
+    before the warm-up has finished starts it at once and waits (two threads never import together)."""
+    from pages import common
+
+    common._WARM_UPS.pop("hmda", None)
+    at = open_app("hmda")
+    assert "hmda" in common._WARM_UPS, "the first run should start a warm-up for its dataset"
+    start_now, thread = common._WARM_UPS["hmda"]
+    at.switch_page("pages/what_if.py").run()
+    assert not at.exception
+    assert start_now.is_set() and not thread.is_alive()
