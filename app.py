@@ -1,57 +1,31 @@
-"""Entry point: shared selections in the sidebar (dataset, row, language), then routing to the pages."""
+"""Entry point: the shared view in the sidebar (dataset, row, language, presentation mode), then routing.
+
+The state model (the view, page state, the URL) lives in ``pages/state.py``; ARCHITECTURE.md explains it.
+"""
 
 import streamlit as st
 
 from explainers import DEFAULT_DATASET, builtin_names
 from explainers.i18n import languages, translator
-from pages.common import current, dataset_title, model_name, uploads, warm_up_in_background
+from pages import state
+from pages.common import current, dataset_title, model_name, plain_text, run_guarded, warm_up_in_background
 
-st.set_page_config(page_title="Explain a model", page_icon=":material/insights:", layout="wide")
-
+st.set_page_config(page_title="Explain a model", page_icon=":material/insights:", layout="wide",
+                   initial_sidebar_state="auto")
+state.leave_legacy_multipage_mode()
 
 LANGUAGE_NAMES = {"en": "English", "pt-BR": "Português (Brasil)"}
 
-
-def _initial_language() -> str:
-    wanted = st.query_params.get("lang")
-    if wanted in languages():
-        return wanted
-    locale = (getattr(st.context, "locale", None) or "en").replace("_", "-")
-    if locale in languages():
-        return locale
-    return next((lang for lang in languages() if lang.split("-")[0] == locale.split("-")[0]), "en")
-
+state.adopt_url()
+view = state.view()
+tr = translator(view["lang"])
 
 # Optional login (off by default): an [auth] section in .streamlit/secrets.toml turns on Streamlit's
 # OpenID Connect login; see the README.
 if st.secrets.load_if_toml_exists() and "auth" in st.secrets and not getattr(st.user, "is_logged_in", False):
-    st.button(translator(_initial_language())("app.login"), on_click=st.login, key="app_login")
+    st.button(tr("app.login"), on_click=st.login, key="app_login")
     st.stop()
 
-if "dataset" not in st.session_state:
-    # A deep link (?dataset=credit&row=17&lang=pt-BR) reproduces a view; bad values fall back.
-    st.session_state["lang"] = _initial_language()
-    tr = translator(st.session_state["lang"])
-    wanted = st.query_params.get("dataset", DEFAULT_DATASET)
-    if wanted not in builtin_names():
-        st.session_state["link_error"] = tr("app.bad_dataset", name=wanted, default=DEFAULT_DATASET)
-        wanted = DEFAULT_DATASET
-    st.session_state["dataset"] = wanted
-    try:
-        st.session_state["row"] = int(st.query_params.get("row", 0))
-    except ValueError:
-        st.session_state["link_error"] = tr("app.bad_row_text")
-        st.session_state["row"] = 0
-    st.session_state["presentation"] = st.query_params.get("presentation") == "1"
-
-# Pages ask for a new dataset or row through these keys; widgets only change before they are drawn.
-if "pending_dataset" in st.session_state:
-    st.session_state["dataset"] = st.session_state.pop("pending_dataset")
-    st.session_state["row"] = 0
-if "pending_row" in st.session_state:
-    st.session_state["row"] = st.session_state.pop("pending_row")
-
-tr = translator(st.session_state.get("lang"))
 PAGES = [
     st.Page("pages/overview.py", title=tr("nav.overview"), icon=":material/dashboard:", default=True),
     st.Page("pages/data_source.py", title=tr("data.nav"), icon=":material/upload_file:"),
@@ -64,43 +38,48 @@ PAGES = [
     st.Page("pages/batch_results.py", title=tr("batch.nav"), icon=":material/dataset:"),
 ]
 
-
-def _dataset_changed() -> None:
-    st.session_state["row"] = 0
-
-
+# Our own page links (showSidebarNavigation is off so that the raw file list of pages/ never shows); they
+# carry the view in their address, so a link opens, and Back returns to, exactly this view.
+navigation = st.navigation(PAGES, position="hidden")
+links = st.sidebar.container()
 with st.sidebar:
-    options = [*builtin_names(), *uploads()]
+    if view["dataset"] not in [*builtin_names(), *state.uploads()]:
+        state.set_view(dataset=DEFAULT_DATASET)  # an upload of a session that is gone
+    options = [*builtin_names(), *state.uploads()]
     titles = {option: dataset_title(option, tr.lang) for option in options}
-    st.selectbox(tr("app.dataset"), options, key="dataset", format_func=titles.get, on_change=_dataset_changed)
+    state.bound_widget(st.selectbox, "dataset", tr("app.dataset"), options, format_func=titles.get)
     name, ws, _ = current()
     last = len(ws.dataset.features) - 1
-    if not 0 <= st.session_state["row"] <= last:
-        st.session_state["link_error"] = tr("app.bad_row", row=st.session_state["row"])
-        st.session_state["row"] = 0
-    st.number_input(tr("app.row"), min_value=0, max_value=last, step=1, key="row", help=tr("app.row_help"))
-    st.selectbox(tr("app.language"), languages(), key="lang", format_func=lambda lang: LANGUAGE_NAMES.get(lang, lang))
-    st.toggle(tr("app.presentation"), key="presentation", help=tr("app.presentation_help"))
-    if not st.session_state["presentation"]:
+    if not 0 <= view["row"] <= last:
+        state.notices().append(tr("app.bad_row", row=view["row"]))
+        state.set_view(row=0)
+    state.bound_widget(st.number_input, "row", tr("app.row"), min_value=0, max_value=last, step=1,
+                       help=tr("app.row_help"), to_view=int)
+    state.bound_widget(st.selectbox, "lang", tr("app.language"), languages(),
+                       format_func=lambda lang: LANGUAGE_NAMES.get(lang, lang))
+    state.bound_widget(st.toggle, "presentation", tr("app.presentation"), help=tr("app.presentation_help"))
+    if not view["presentation"]:
         st.caption(tr("app.stamp", model=model_name(ws), model_hash=ws.model.model_hash[:10],
                       data_hash=ws.dataset.data_hash[:10]))
 
-if st.session_state["presentation"]:
-    # Bigger key figures and text for live demos and screenshots.
+if view["presentation"]:
+    # Larger text and figures for a projector; the sidebar starts collapsed (see pages.common).
     st.markdown(
-        "<style>[data-testid='stMetricValue'],[data-testid='stMetricValue'] *{font-size:2.6rem !important;"
-        "line-height:1.25 !important}[data-testid='stMarkdownContainer'] p{font-size:1.2rem}</style>",
+        "<style>[data-testid='stMetricValue'],[data-testid='stMetricValue'] *{font-size:2.2rem !important;"
+        "line-height:1.25 !important}[data-testid='stMarkdownContainer'] p{font-size:1.2rem}"
+        "[data-testid='stCaptionContainer']{font-size:1.05rem !important}</style>",
         unsafe_allow_html=True,
     )
 
-if "link_error" in st.session_state:
-    st.warning(st.session_state.pop("link_error"))
+for notice in state.notices():
+    st.warning(plain_text(notice), icon=":material/link_off:")  # never Markdown from the URL
+state.notices().clear()
 
-navigation = st.navigation(PAGES)
-if not st.session_state["dataset"].startswith("upload:"):
-    st.query_params["dataset"] = st.session_state["dataset"]
-st.query_params["row"] = str(st.session_state["row"])
-st.query_params["lang"] = st.session_state["lang"]
-navigation.run()
-if not st.session_state["dataset"].startswith("upload:"):
-    warm_up_in_background(st.session_state["dataset"])
+with links:
+    for page in PAGES:
+        st.page_link(page, query_params=state.url_params(), width="stretch")
+    st.divider()
+state.write_url()
+run_guarded(navigation)
+if not view["dataset"].startswith(state.UPLOAD_PREFIX):
+    warm_up_in_background(view["dataset"])

@@ -14,7 +14,8 @@ import streamlit as st
 
 from explainers import charts
 from explainers.batch import BASE_COLUMN, BatchFolderError, BatchResults, open_results
-from pages.common import chart, current, tr
+from pages.common import chart, tr
+from pages.state import leave_legacy_multipage_mode
 
 SAMPLE_ROWS = 2000
 
@@ -53,8 +54,7 @@ def _changes_text(changes: dict) -> str:
     return "; ".join(f"{name}: {t.value(c.get('from'))} → {t.value(c.get('to'))}" for name, c in changes.items())
 
 
-if "dataset" not in st.session_state:
-    current()  # a deep link straight into pages/: current() routes through app.py first
+leave_legacy_multipage_mode()  # a deep link straight into pages/ on a fresh server
 
 t = tr()
 st.title(t("batch.title"))

@@ -5,19 +5,22 @@ Not a page itself: ``app.py`` routes only to the files it names in ``st.navigati
 
 from __future__ import annotations
 
+import logging
+import re
 import threading
+import uuid
 
 import streamlit as st
 
-from explainers import Workspace, load_builtin, train_default_model
+from explainers import DEFAULT_DATASET, Workspace, load_builtin, train_default_model
 from explainers.i18n import Translator, translator
 from explainers.metrics import ModelEvaluation, saved_evaluation
 from explainers.models import warm_up
+from pages.state import UPLOAD_PREFIX, leave_legacy_multipage_mode, set_view, uploads, view
+
+LOG = logging.getLogger("xai.pages")
 
 PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
-
-
-UPLOAD_PREFIX = "upload:"
 
 
 @st.cache_resource(show_spinner=False)
@@ -25,11 +28,6 @@ def builtin_workspace(name: str) -> Workspace:
     """A built-in dataset, its default model, and (on first use) LIME's and DiCE's structures."""
     dataset = load_builtin(name)
     return Workspace(dataset, train_default_model(dataset))
-
-
-def uploads() -> dict[str, Workspace]:
-    """Workspaces this browser session made from its own uploads; other sessions never see them."""
-    return st.session_state.setdefault("uploads", {})
 
 
 def workspace(name: str) -> Workspace:
@@ -41,30 +39,31 @@ def workspace(name: str) -> Workspace:
 
 
 def add_upload(ws: Workspace) -> str:
-    """Keep an uploaded workspace in this session; ``app.py`` selects it on the next run (call
-    ``st.rerun()`` after this: the sidebar's widgets can only change before they are drawn)."""
-    name = f"{UPLOAD_PREFIX}{ws.dataset.spec.name}·{ws.dataset.data_hash[:8]}·{ws.model.model_hash[:8]}"
+    """Keep an uploaded workspace in this session and make it the current dataset (then ``st.rerun()``).
+
+    Its name is made of hashes only, so the URL never carries text from the uploaded file."""
+    name = f"{UPLOAD_PREFIX}{ws.dataset.data_hash[:8]}-{ws.model.model_hash[:8]}"
     uploads()[name] = ws
-    st.session_state["pending_dataset"] = name
+    set_view(dataset=name)
     return name
 
 
 def select_row(row: int) -> None:
-    """Make ``row`` current from a page (applied by ``app.py`` on the next run); then ``st.rerun()``."""
-    st.session_state["pending_row"] = int(row)
+    """Make ``row`` current from a page (the sidebar shows it on the next run)."""
+    set_view(row=int(row))
 
 
 def dataset_title(name: str, lang: str) -> str:
     from explainers.data import builtin_spec
 
     if name.startswith(UPLOAD_PREFIX):
-        ws = st.session_state.get("uploads", {}).get(name)
+        ws = uploads().get(name)
         return f"⬆ {ws.dataset.spec.display_title(lang)}" if ws else name
     return builtin_spec(name).display_title(lang)
 
 
 def language() -> str:
-    return st.session_state.get("lang", "en")
+    return view()["lang"]
 
 
 def tr() -> Translator:
@@ -114,19 +113,14 @@ def _wait_for_warm_ups() -> None:
 
 def current() -> tuple[str, Workspace, int]:
     """The dataset name, its workspace, and the current row, as set in the sidebar of ``app.py``."""
-    if "dataset" not in st.session_state:
-        # The first request to a fresh server was a deep link into pages/: Streamlit's legacy
-        # multipage mode then runs the page without app.py. Turn that mode off (st.navigation
-        # would, on its first run) and run again through the router, keeping the URL.
-        from streamlit.runtime.pages_manager import PagesManager
-
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    # The first request to a fresh server may be a deep link into pages/, which Streamlit's legacy
+    # multipage mode runs without app.py.
+    leave_legacy_multipage_mode()
     _wait_for_warm_ups()
-    name = st.session_state["dataset"]
-    if name.startswith(UPLOAD_PREFIX) and name not in uploads():
-        st.session_state["dataset"] = name = "credit"
-    return name, workspace(name), int(st.session_state["row"])
+    shown = view()
+    if shown["dataset"].startswith(UPLOAD_PREFIX) and shown["dataset"] not in uploads():
+        set_view(dataset=DEFAULT_DATASET)
+    return shown["dataset"], workspace(shown["dataset"]), int(shown["row"])
 
 
 def labels(ws: Workspace) -> dict[str, str]:
@@ -182,4 +176,26 @@ def model_name(ws: Workspace) -> str:
 
 def presenting() -> bool:
     """Presentation mode: technical controls and notes are hidden."""
-    return bool(st.session_state.get("presentation"))
+    return bool(view()["presentation"])
+
+
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:])")
+
+
+def plain_text(text: str) -> str:
+    """``text`` escaped so that Streamlit's Markdown shows it as typed: no links, images or markup."""
+    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+
+
+def run_guarded(page) -> None:
+    """Run a page; an unexpected failure is logged with a reference and shown as one translated line.
+
+    The sidebar was drawn before the page ran, so it stays usable; Streamlit's own reruns and stops are
+    not failures and pass through (they are not ``Exception``s).
+    """
+    try:
+        page.run()
+    except Exception:
+        reference = uuid.uuid4().hex[:8]
+        LOG.exception("page %s failed (reference %s)", getattr(page, "url_path", "?"), reference)
+        st.error(tr()("app.page_failed", reference=reference), icon=":material/error:")

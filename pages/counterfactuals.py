@@ -17,6 +17,7 @@ from pages.common import (
     tr,
     workspace,
 )
+from pages.state import page_state, remembered_widget, url_params
 
 
 @st.cache_data(show_spinner=False)
@@ -38,46 +39,61 @@ st.title(t("cf.title"))
 headline, detail = prediction_text(ws, prediction_dict(model, original)[0])
 st.write(t("cf.intro", row=row, label=headline, detail=detail))
 
+# The constraints and the last search are kept per dataset and model, so leaving the page (e.g. to open a
+# counterfactual in What-if) and coming back finds them again.
+store = page_state("counterfactuals").setdefault((name, model.model_hash), {})
 with st.container(border=True):
-    vary = st.multiselect(
-        t("cf.vary"), dataset.feature_names, default=[f for f in dataset.feature_names if f not in spec.immutable],
-        format_func=names.get, key=f"cf_vary_{name}", help=t("cf.vary_help"))
+    vary = remembered_widget(
+        st.multiselect, store, "vary", f"cf_vary_{name}", t("cf.vary"), dataset.feature_names,
+        default=[f for f in dataset.feature_names if f not in spec.immutable], format_func=names.get,
+        help=t("cf.vary_help"))
     if spec.immutable:
         st.caption(t("cf.fixed", features=", ".join(names[f] for f in spec.immutable)))
     left, middle, right = st.columns(3)
     if model.is_classifier:
-        default = ws.counterfactuals.default_desired(original)
-        desired = left.selectbox(t("cf.desired"), list(model.classes), index=list(model.classes).index(default),
-                                 format_func=lambda c: class_label(ws, c), key="cf_desired")
+        with left:
+            desired = remembered_widget(st.selectbox, store, f"desired_{row}", "cf_desired", t("cf.desired"),
+                                        list(model.classes), default=ws.counterfactuals.default_desired(original),
+                                        format_func=lambda c: class_label(ws, c))
         desired_range = None
     else:
         low_default, high_default = ws.counterfactuals.default_desired(original)
         low_limit, high_limit = float(dataset.target.min()), float(dataset.target.max())
-        desired_range = left.slider(t("cf.desired_range"), low_limit, high_limit,
-                                    (float(low_default), float(high_default)), key="cf_range")
+        with left:
+            desired_range = remembered_widget(st.slider, store, f"range_{row}", "cf_range", t("cf.desired_range"),
+                                              low_limit, high_limit, default=(float(low_default), float(high_default)))
         desired = None
-    total = middle.number_input(t("cf.how_many"), 1, 10, 4, key="cf_total")
-    method = METHODS[0] if presenting() else right.selectbox(t("cf.method"), METHODS, key="cf_method",
-                                                             help=t("cf.method_help"))
+    with middle:
+        total = remembered_widget(st.number_input, store, "total", "cf_total", t("cf.how_many"), 1, 10, default=4)
+    if presenting():
+        method = METHODS[0]
+    else:
+        with right:
+            method = remembered_widget(st.selectbox, store, "method", "cf_method", t("cf.method"), METHODS,
+                                       default=METHODS[0], help=t("cf.method_help"))
     numeric_vary = [f for f in vary if dataset.info[f].kind == "numeric"]
     ranges: dict[str, list] = {}
     if not presenting():
         with st.expander(t("cf.ranges")):
+            kept = store.setdefault("ranges", {})
+            # No key: the editor starts from the kept ranges each run, and its edits are read back at once.
             editor = pd.DataFrame({
                 "feature": numeric_vary,
-                t("cf.low"): [dataset.info[f].minimum for f in numeric_vary],
-                t("cf.high"): [dataset.info[f].maximum for f in numeric_vary],
+                t("cf.low"): [kept.get(f, [dataset.info[f].minimum])[0] for f in numeric_vary],
+                t("cf.high"): [kept.get(f, [None, dataset.info[f].maximum])[1] for f in numeric_vary],
             })
-            edited = st.data_editor(editor, hide_index=True, disabled=["feature"], key=f"cf_ranges_{name}")
+            edited = st.data_editor(editor, hide_index=True, disabled=["feature"])
             for _, item in edited.iterrows():
                 info = dataset.info[item["feature"]]
                 low, high = float(item[t("cf.low")]), float(item[t("cf.high")])
                 if (low, high) != (info.minimum, info.maximum):
                     ranges[item["feature"]] = [low, high]
+            kept.clear()
+            kept.update(ranges)
             for feature in [f for f in vary if dataset.info[f].kind == "categorical"]:
                 categories = list(dataset.info[feature].categories)
-                allowed = st.multiselect(t("cf.allowed", feature=names[feature]), categories, default=categories,
-                                         key=f"cf_allowed_{feature}")
+                allowed = remembered_widget(st.multiselect, store, f"allowed_{feature}", f"cf_allowed_{feature}",
+                                            t("cf.allowed", feature=names[feature]), categories, default=categories)
                 if len(allowed) < len(categories):
                     ranges[feature] = allowed
     go = st.button(t("cf.go"), type="primary", key="cf_go")
@@ -86,8 +102,8 @@ request = (name, model.model_hash, row, int(total), method, desired,
            None if desired_range is None else tuple(desired_range), tuple(vary),
            tuple((k, tuple(v)) for k, v in sorted(ranges.items())), ws.seed)
 if go:
-    st.session_state["cf_request"] = request
-if st.session_state.get("cf_request") == request:
+    store["request"] = request
+if store.get("request") == request:
     try:
         with st.spinner("…"):
             result = cached_counterfactuals(*request)
@@ -126,7 +142,9 @@ if st.session_state.get("cf_request") == request:
             left, right = st.columns([5, 1])
             left.write(f"**#{i}** → {headline}: {summary}")
             if right.button(t("cf.open"), key=f"cf_open_{i}"):
-                st.session_state["whatif_handover"] = cf.row
-                st.switch_page("pages/what_if.py")
+                # What-if keeps edits per dataset, model and row: hand the counterfactual over as edits.
+                whatif_edits = page_state("whatif").setdefault("edits", {})
+                whatif_edits[(name, model.model_hash, row)] = {f: cf.row[f] for f in dataset.feature_names}
+                st.switch_page("pages/what_if.py", query_params=url_params())
 else:
     st.info(t("cf.press"))

@@ -26,7 +26,8 @@ from explainers.upload import (
     safe_csv,
     spec_from_upload,
 )
-from pages.common import UPLOAD_PREFIX, add_upload, model_name, tr, uploads
+from pages.common import add_upload, model_name, tr
+from pages.state import UPLOAD_PREFIX, uploads, view
 
 PREVIEW_ROWS = 20
 TASKS = ["classification", "regression"]
@@ -88,7 +89,7 @@ def _target_changed() -> None:
 
 
 def _current_upload() -> None:
-    name = st.session_state.get("dataset", "")
+    name = view()["dataset"]
     ws = uploads().get(name) if name.startswith(UPLOAD_PREFIX) else None
     if ws is None:
         return

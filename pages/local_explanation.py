@@ -55,10 +55,6 @@ def cached_shortcuts(name: str, model_hash: str) -> dict[str, int]:
     return row_shortcuts(ws.model, evaluation(name, model_hash).rows)
 
 
-def _go_to(row: int) -> None:
-    st.session_state["row"] = int(row)
-
-
 t = tr()
 name, ws, row = current()
 dataset, model = ws.dataset, ws.model
@@ -71,7 +67,7 @@ if not presenting():
         buttons = st.columns(len(shortcuts))
         for column, (what, position) in zip(buttons, shortcuts.items(), strict=True):
             column.button(t("local.shortcut", what=t(f"local.{what}"), row=position), key=f"local_shortcut_{what}",
-                          on_click=_go_to, args=(position,))
+                          on_click=select_row, args=(position,))
         feature = st.selectbox(t("local.filter_by"), dataset.feature_names, format_func=names.get,
                                key="local_filter_feature")
         column = dataset.features[feature]
@@ -90,7 +86,7 @@ if not presenting():
             pick = st.selectbox(t("local.matching_rows"), list(matches[:500]), key="local_filter_pick")
             if st.button(t("local.explain_this"), key="local_filter_go"):
                 select_row(pick)
-                st.rerun()
+                st.rerun()  # the sidebar, drawn before this page, shows the new row on the next run
 
 frame = dataset.row(row)
 prediction = prediction_dict(model, frame)[0]

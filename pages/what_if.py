@@ -10,6 +10,7 @@ from explainers.counterfactuals import plain, prediction_dict
 from explainers.global_views import partial_dependence
 from explainers.narrative import narrate
 from pages.common import chart, class_label, current, labels, language, meanings, outcome_phrase, prediction_text, tr
+from pages.state import page_state, remembered_widget
 
 t = tr()
 name, ws, row = current()
@@ -19,51 +20,58 @@ help_texts = meanings(ws)
 original = dataset.row(row)
 original_values = {k: plain(v) for k, v in original.iloc[0].items()}
 KEY = "whatif_input_"
-MISSING = t("whatif.missing_option")
+MISSING = "__missing__"  # the option id of "no value"; its label comes from the catalogue
+store = page_state("whatif")
+edits_key = (name, model.model_hash, row)
+# Edits are kept per dataset, model and row: leaving the page and coming back finds them again, and another
+# row starts from its own values. The Counterfactuals page hands a counterfactual over the same way.
+edits: dict = store.setdefault("edits", {}).setdefault(edits_key, {})
 
 
-def _load(values: dict) -> None:
-    for feature, value in values.items():
-        if dataset.info[feature].kind == "numeric":
-            st.session_state[KEY + feature] = None if value is None else float(value)
-        else:
-            st.session_state[KEY + feature] = MISSING if value is None else str(value)
+def _widget_value(feature: str, value: object) -> object:
+    if dataset.info[feature].kind == "numeric":
+        return None if value is None else float(value)
+    return MISSING if value is None else str(value)
 
 
-# Another page may hand over a row to try (the Counterfactuals page does); otherwise start from the row.
-handed = st.session_state.pop("whatif_handover", None)
-if handed is not None:
-    _load(handed)
-    st.session_state["whatif_loaded"] = (name, row)
-elif st.session_state.get("whatif_loaded") != (name, row):
-    _load(original_values)
-    st.session_state["whatif_loaded"] = (name, row)
+def _reset() -> None:
+    edits.clear()
+
+
+def _edited(feature: str) -> None:
+    value = st.session_state[KEY + feature]
+    edits[feature] = None if value in (None, MISSING) else value
+
 
 st.title(t("whatif.title"))
 st.caption(t("whatif.intro", row=row))
-st.button(t("whatif.reset"), key="whatif_reset", on_click=_load, args=(original_values,))
+st.button(t("whatif.reset"), key="whatif_reset", on_click=_reset)
 
 edited: dict[str, object] = {}
 with st.container(border=True):
     columns = st.columns(4)
     for i, info in enumerate(dataset.schema):
+        value = edits.get(info.name, original_values[info.name])
+        st.session_state[KEY + info.name] = _widget_value(info.name, value)  # the widget shows the state
         with columns[i % 4]:
             if info.kind == "numeric":
                 step = 1.0 if info.integer else max((info.maximum - info.minimum) / 100, 1e-6)
-                value = st.number_input(
+                st.number_input(
                     names[info.name], min_value=None, max_value=None, step=step, key=KEY + info.name,
-                    format="%.0f" if info.integer else "%.4g",
+                    format="%.0f" if info.integer else "%.4g", on_change=_edited, args=(info.name,),
                     help=t("whatif.observed", meaning=help_texts[info.name], low=t.number(info.minimum, 4),
                            high=t.number(info.maximum, 4)))
-                if value is not None and not (info.minimum <= value <= info.maximum):
+                if value is not None and not (info.minimum <= float(value) <= info.maximum):
                     st.caption(t("whatif.outside"))
-                edited[info.name] = value
             else:
-                if st.session_state.get(KEY + info.name) not in (MISSING, *info.categories):
-                    st.session_state[KEY + info.name] = MISSING  # the language changed under a "missing" choice
-                choice = st.selectbox(names[info.name], [MISSING, *info.categories], key=KEY + info.name,
-                                      help=help_texts[info.name])
-                edited[info.name] = None if choice == MISSING else choice
+                options = [MISSING, *info.categories]
+                if st.session_state[KEY + info.name] not in options:  # a value the model never saw
+                    st.session_state[KEY + info.name] = MISSING
+                st.selectbox(names[info.name], options, key=KEY + info.name, on_change=_edited, args=(info.name,),
+                             format_func=lambda option: t("whatif.missing_option") if option == MISSING else option,
+                             help=help_texts[info.name])
+                value = None if st.session_state[KEY + info.name] == MISSING else st.session_state[KEY + info.name]
+            edited[info.name] = value
 
 edited_frame = frame_of({k: (math.nan if v is None else v) for k, v in edited.items()}, dataset)
 both = pd.concat([original, edited_frame], ignore_index=True)  # one model call for the two rows
@@ -101,8 +109,8 @@ with right:
     table[t("whatif.change")] = table[t("whatif.edited")] - table[t("whatif.original")]
     st.dataframe(table.round(4))
 
-feature = st.selectbox(t("whatif.curve_feature"), dataset.feature_names, format_func=names.get,
-                       key="whatif_curve_feature")
+feature = remembered_widget(st.selectbox, store.setdefault("curve", {}), name, "whatif_curve_feature",
+                            t("whatif.curve_feature"), dataset.feature_names, format_func=names.get)
 curve = partial_dependence(model, feature, edited_frame)
 threshold = 0.5 if model.is_classifier and len(model.classes) == 2 else None
 caption = t("whatif.curve_caption", score=outcome_phrase(ws), feature=names[feature])
