@@ -43,44 +43,54 @@ def _space(tr: Translator, space: str) -> str:
 
 def waterfall_steps(
     shap: ShapValues, features: pd.Series, labels: dict[str, str], max_features: int, tr: Translator
-) -> tuple[list[str], list[float]]:
-    """The bars of a waterfall, smallest first: "feature = value" and its push; the smallest effects
-    are grouped into one bar only when that hides at least two features."""
+) -> tuple[list[str], list[float], list[str]]:
+    """The bars of a waterfall, smallest first: "feature = value", its push, and the column names behind
+    it; the smallest effects are grouped into one bar only when that hides at least two features."""
     values = shap.values.iloc[0]
     order = values.abs().sort_values(ascending=False).index
     cut = max_features if len(order) > max_features + 1 else len(order)
     shown, rest = list(order[:cut]), list(order[cut:])
     names = [f"{labels.get(c, c)} = {tr.value(features[c])}" for c in shown]
     deltas = [float(values[c]) for c in shown]
+    columns = [str(c) for c in shown]
     if rest:
         names.append(tr("charts.others", n=len(rest)))
         deltas.append(float(values[rest].sum()))
-    return names[::-1], deltas[::-1]
+        columns.append(", ".join(str(c) for c in rest))
+    return names[::-1], deltas[::-1], columns[::-1]
 
 
 def waterfall(
     shap: ShapValues, features: pd.Series, labels: dict[str, str], max_features: int = 12, tr: Translator = ENGLISH
 ) -> go.Figure:
-    """Base value, then each feature's push, ending at the model output; small ones are grouped."""
-    names, deltas = waterfall_steps(shap, features, labels, max_features, tr)
-    output = float(shap.output[0])
+    """Base value, then each feature's push, ending at the model output; small ones are grouped.
+
+    Probabilities are drawn in percentage points with one decimal, as the narrative states them."""
+    names, deltas, columns = waterfall_steps(shap, features, labels, max_features, tr)
+    scale, digits = (100.0, 1) if shap.space == "probability" else (1.0, 3)
+    base, output = scale * shap.base_value, scale * float(shap.output[0])
+    deltas = [scale * d for d in deltas]
     figure = go.Figure(
         go.Waterfall(
             orientation="h",
             y=[tr("charts.base"), *names, tr("charts.this_prediction")],
-            x=[shap.base_value, *deltas, 0],
+            x=[base, *deltas, 0],
             measure=["absolute", *["relative"] * len(deltas), "total"],
             increasing={"marker": {"color": TOWARD_POSITIVE}},
             decreasing={"marker": {"color": TOWARD_NEGATIVE}},
             totals={"marker": {"color": NEUTRAL}},
-            text=[tr.fixed(shap.base_value), *[("+" if d >= 0 else "") + tr.fixed(d) for d in deltas],
-                  tr.fixed(output)],
+            text=[tr.fixed(base, digits), *[("+" if d >= 0 else "") + tr.fixed(d, digits) for d in deltas],
+                  tr.fixed(output, digits)],
+            customdata=["", *columns, ""],
+            hovertemplate="%{y}<br>%{customdata}<extra></extra>",
             textposition="outside",
             cliponaxis=False,
             connector={"line": {"color": "#cccccc"}},
         )
     )
-    figure.update_xaxes(title=tr("charts.model_output", space=_space(tr, shap.space)))
+    axis = tr("charts.probability_points") if shap.space == "probability" else tr(
+        "charts.model_output", space=_space(tr, shap.space))
+    figure.update_xaxes(title=axis)
     return _finish(figure, tr("charts.why"), height=max(360, 32 * (len(names) + 2)))
 
 

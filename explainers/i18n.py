@@ -74,6 +74,14 @@ class Translator:
             return self("common.missing")
         return _decimal(float(value), "#,##0" + ("." + "#" * digits if digits > 0 else ""), self.lang)
 
+    @property
+    def plotly_separators(self) -> str:
+        """Plotly's ``separators`` layout setting: the decimal mark, then the thousands mark."""
+        from babel.numbers import get_decimal_symbol, get_group_symbol
+
+        locale = babel_locale(self.lang)
+        return get_decimal_symbol(locale) + get_group_symbol(locale)
+
     def fixed(self, value: float, digits: int = 3) -> str:
         """A number with exactly ``digits`` decimals."""
         return _decimal(float(value), "#,##0" + ("." + "0" * digits if digits > 0 else ""), self.lang)

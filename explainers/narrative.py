@@ -47,9 +47,8 @@ def outcome_effects(model: TabularModel, row: pd.DataFrame, seed: int = 0) -> Sh
 
 
 def short_label(model: TabularModel, feature: str, lang: str) -> str:
-    """The spec's description without its parenthesised details ("Income (per month)" → "Income")."""
-    label = model.dataset.spec.feature_label(feature, lang)
-    return label.split(" (")[0] if " (" in label and not label.startswith("(") else label
+    """The feature's name in sentences and charts (``DatasetSpec.short_labels``)."""
+    return model.dataset.spec.short_labels(model.dataset.feature_names, lang)[feature]
 
 
 def _describe(model: TabularModel, feature: str, value: object, tr: Translator) -> str:

@@ -1142,7 +1142,7 @@ def _mpl_waterfall(Figure, payload: dict, tr: Translator):
 
     shap: ShapValues = payload["shap"]
     features, labels = payload["features"], payload["labels"]
-    names, deltas = waterfall_steps(shap, features.map(plain), labels, WATERFALL_FEATURES, tr)
+    names, deltas, _ = waterfall_steps(shap, features.map(plain), labels, WATERFALL_FEATURES, tr)
     output = float(shap.output[0])
     height = 0.34 * (len(names) + 2) + 1.0
     figure = Figure(figsize=(7.5, height))

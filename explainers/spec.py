@@ -17,6 +17,8 @@ import pandas as pd
 
 from .errors import InputError
 
+PARENTHESISED = re.compile(r"\s*\([^()]*\)")
+
 Task = Literal["classification", "regression"]
 LANGUAGES = ("en", "pt-BR")
 
@@ -59,6 +61,17 @@ class DatasetSpec:
         """Plain-language name of a feature (its column name when the spec has none)."""
         info = self.features.get(feature)
         return self.text(info.description, lang, feature) if info else feature
+
+    def short_labels(self, features: list[str], lang: str = "en") -> dict[str, str]:
+        """Names for charts and sentences: each description without its parenthesised details
+        ("Income (per month)" → "Income"), and never the same name for two columns (then the whole
+        description, then the column name in brackets)."""
+        short = {f: PARENTHESISED.sub("", self.feature_label(f, lang)).strip() or f for f in features}
+        for whole_description in (True, False):
+            counts = pd.Series(list(short.values())).value_counts()
+            short = {f: (self.feature_label(f, lang) if whole_description else f"{name} [{f}]")
+                     if counts[name] > 1 else name for f, name in short.items()}
+        return short
 
     def feature_unit(self, feature: str, lang: str = "en") -> str:
         info = self.features.get(feature)

@@ -124,8 +124,9 @@ def current() -> tuple[str, Workspace, int]:
 
 
 def labels(ws: Workspace) -> dict[str, str]:
-    """Short feature names for chart axes: the column names, which stay readable at any width."""
-    return {feature: feature.replace("_", " ") for feature in ws.dataset.feature_names}
+    """Feature names as the reader sees them everywhere (charts, inputs, sentences): the spec's short label
+    in the session's language, distinct for distinct columns; tables and hovers add the column name."""
+    return ws.dataset.spec.short_labels(ws.dataset.feature_names, language())
 
 
 def meanings(ws: Workspace) -> dict[str, str]:
@@ -161,7 +162,8 @@ def prediction_text(ws: Workspace, prediction: dict) -> tuple[str, str]:
 
 
 def chart(figure, caption: str, key: str) -> None:
-    """A Plotly chart with its plain-language caption underneath."""
+    """A Plotly chart with its plain-language caption underneath; ticks and hovers in the locale's format."""
+    figure.update_layout(separators=tr().plotly_separators)
     st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
     st.caption(caption)
 

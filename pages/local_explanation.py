@@ -6,7 +6,7 @@ import streamlit as st
 from explainers import CounterfactualResult, LimeExplanation, ShapValues, charts, shap_values
 from explainers.counterfactuals import prediction_dict
 from explainers.global_views import row_shortcuts
-from explainers.narrative import Narrative, narrate
+from explainers.narrative import Narrative, narrate, outcome_effects
 from pages.common import (
     chart,
     class_label,
@@ -22,6 +22,7 @@ from pages.common import (
     tr,
     workspace,
 )
+from pages.state import page_state, remembered_widget
 
 
 @st.cache_data(show_spinner=False)
@@ -43,10 +44,18 @@ def cached_best_counterfactuals(name: str, model_hash: str, row: int, seed: int)
 
 
 @st.cache_data(show_spinner=False)
+def cached_effects(name: str, model_hash: str, row: int, seed: int) -> ShapValues:
+    """What the reader sees: effects on the probability shown (classifiers) or on the predicted value."""
+    ws = workspace(name)
+    return outcome_effects(ws.model, ws.dataset.row(row), seed)
+
+
+@st.cache_data(show_spinner=False)
 def cached_narrative(name: str, model_hash: str, row: int, seed: int, lang: str) -> Narrative:
     ws = workspace(name)
     found = cached_best_counterfactuals(name, model_hash, row, seed).counterfactuals
-    return narrate(ws.model, ws.dataset.row(row), found[0] if found else None, lang=lang, seed=seed)
+    return narrate(ws.model, ws.dataset.row(row), found[0] if found else None, lang=lang, seed=seed,
+                   effects=cached_effects(name, model_hash, row, seed))
 
 
 @st.cache_data(show_spinner=False)
@@ -104,25 +113,52 @@ narrative = cached_narrative(name, model.model_hash, row, ws.seed, language())
 with st.container(border=True):
     st.markdown(f"**{t('local.narrative')}.** " + narrative.text)
 
-chart(charts.waterfall(shap, frame.iloc[0], names, tr=t),
-      t("local.waterfall_caption", colours=t("common.colour_note"), space=t(f"space.{shap.space}")),
-      "local_waterfall")
+# One story: by default the waterfall shows the narrative's own effects (probability points that add up to
+# the probability shown); analysts can switch to TreeSHAP in log-odds, labelled as such.
+effects = cached_effects(name, model.model_hash, row, ws.seed)
+spaces = {"reader": effects}
+if shap.space != effects.space:
+    spaces["analyst"] = shap
+if len(spaces) > 1 and not presenting():
+    choice = remembered_widget(st.segmented_control, page_state("local"), "space", "local_space",
+                               t("local.units"), list(spaces), default="reader",
+                               format_func=lambda key: t(f"local.units_{key}"))
+else:
+    choice = "reader"
+shown = spaces[choice or "reader"]
+scale, digits = (100.0, 1) if shown.space == "probability" else (1.0, 4)
+left, right = st.columns([3, 2])
+with left:
+    chart(charts.waterfall(shown, frame.iloc[0], names, tr=t),
+          t("local.waterfall_caption", colours=t("common.colour_note"),
+            space=t("charts.probability_points") if shown.space == "probability" else t(f"space.{shown.space}")),
+          "local_waterfall")
+with right:
+    effect_table = pd.DataFrame({
+        t("local.feature"): [names[f] for f in dataset.feature_names],
+        t("local.column"): dataset.feature_names,
+        t("local.value"): [t.value(v) for v in frame.iloc[0].tolist()],
+        t("local.effect"): [t.fixed(scale * shown.row()[f], digits) for f in dataset.feature_names],
+    })
+    order = pd.Series(shown.row()).abs().reindex(dataset.feature_names).to_numpy().argsort()[::-1]
+    st.dataframe(effect_table.iloc[order], hide_index=True)
 if not presenting():
-    gap = abs(shap.base_value + sum(shap.row().values()) - float(shap.output[0]))
-    st.caption(t("local.check", base=t.fixed(shap.base_value, 4), output=t.fixed(float(shap.output[0]), 4),
-                 gap=f"{gap:.1e}"))
+    gap = abs(shown.base_value + sum(shown.row().values()) - float(shown.output[0]))
+    st.caption(t("local.check", base=t.fixed(scale * shown.base_value, digits),
+                 output=t.fixed(scale * float(shown.output[0]), digits), gap=f"{gap:.1e}"))
 
 left, right = st.columns([3, 2])
 with left:
     chart(charts.attribution_comparison(shap.row(), lime, names, tr=t), t("local.compare_caption"), "local_compare")
 with right:
     table = pd.DataFrame({
-        t("local.value"): [t.value(v) for v in frame.iloc[0].tolist()],
-        "SHAP": [shap.row()[f] for f in dataset.feature_names],
+        t("local.feature"): [names[f] for f in dataset.feature_names],
+        t("local.column"): dataset.feature_names,
+        t("local.shap_space", space=t(f"space.{shap.space}")): [shap.row()[f] for f in dataset.feature_names],
         "LIME": [lime.weights[f] for f in dataset.feature_names],
         t("local.meaning"): [meanings(ws)[f] for f in dataset.feature_names],
-    }, index=dataset.feature_names)
-    table = table.reindex(table["SHAP"].abs().sort_values(ascending=False).index)
-    st.dataframe(table.round(4))
+    })
+    table = table.iloc[table.iloc[:, 2].abs().to_numpy().argsort()[::-1]]
+    st.dataframe(table.round(4), hide_index=True)
     st.caption(t("local.lime_fit", score=t.fixed(lime.score, 2), seed=lime.seed,
                  samples=t.number(lime.num_samples, 0)))

@@ -86,7 +86,7 @@ def test_local_prediction_equals_engine(credit):
 def test_changing_the_row_changes_the_local_explanation():
     at = open_app("credit", row=3, page="pages/local_explanation.py")
     before = table(at, "SHAP", "LIME").copy()
-    at.number_input(key="row").set_value(4).run()
+    at.number_input(key="sidebar_row").set_value(4).run()
     assert not at.exception
     after = table(at, "SHAP", "LIME")
     assert metric(at, "Prediction for row 4")
@@ -97,7 +97,7 @@ def test_shortcut_button_selects_the_most_confident_row(credit):
     dataset, model = credit
     at = open_app("credit", row=0, page="pages/local_explanation.py")
     at.button(key="local_shortcut_most_confident").click().run()
-    row = int(at.number_input(key="row").value)
+    row = int(at.number_input(key="sidebar_row").value)
     confidence = model.predict_proba(dataset.features).max(axis=1)
     assert confidence[row] == pytest.approx(confidence.max())
 
@@ -161,8 +161,8 @@ def test_counterfactual_opens_in_what_if(credit):
 
 def test_deep_link_opens_dataset_and_row():
     at = open_app("hmda", row=5, page="pages/local_explanation.py")
-    assert at.selectbox(key="dataset").value == "hmda"
-    assert at.number_input(key="row").value == 5
+    assert at.selectbox(key="sidebar_dataset").value == "hmda"
+    assert at.number_input(key="sidebar_row").value == 5
     assert metric(at, "Prediction for row 5")
     assert at.query_params["dataset"] == ["hmda"] or at.query_params["dataset"] == "hmda"
 
@@ -173,7 +173,7 @@ def test_bad_deep_link_warns_and_keeps_a_working_view():
     at.query_params["row"] = "abc"
     at.run()
     assert not at.exception
-    assert at.selectbox(key="dataset").value == "credit"
+    assert at.selectbox(key="sidebar_dataset").value == "credit"
     assert any("showing" in w.value for w in at.warning)
 
 
@@ -196,7 +196,7 @@ def test_portuguese_everywhere():
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["lang"] = "pt-BR"
     at.run()
-    assert at.selectbox(key="lang").value == "pt-BR"
+    assert at.selectbox(key="sidebar_lang").value == "pt-BR"
     titles = []
     for page in PAGES:
         at.switch_page(page).run()
@@ -211,10 +211,10 @@ def test_portuguese_everywhere():
 def test_presentation_mode_hides_technical_controls_and_keeps_the_row():
     at = open_app("credit", row=9, page="pages/counterfactuals.py")
     assert any(s.key == "cf_method" for s in at.selectbox)
-    at.toggle(key="presentation").set_value(True).run()
+    at.toggle(key="sidebar_presentation").set_value(True).run()
     assert not at.exception
     assert not any(s.key == "cf_method" for s in at.selectbox)
-    assert at.number_input(key="row").value == 9
+    assert at.number_input(key="sidebar_row").value == 9
 
 
 def test_login_gate_is_off_by_default_and_on_with_an_auth_section():

@@ -573,7 +573,7 @@ def upload_titles(monkeypatch):
             state = apps[-1].session_state
             uploaded = list(state["uploads"]) if "uploads" in state else []
             names = [*builtin_names(), *uploaded]
-            options = apps[-1].selectbox(key="dataset").options
+            options = apps[-1].selectbox(key="sidebar_dataset").options
             if name in names and len(options) == len(names):
                 return options[names.index(name)]
         return real(name, *args, **kwargs)
@@ -602,7 +602,7 @@ def upload(at: AppTest, name: str, data: bytes, key: str = "data_table") -> AppT
 
 def snapshot(at: AppTest) -> tuple:
     state = at.session_state
-    return state["dataset"], state["row"], dict(state["uploads"]) if "uploads" in state else {}
+    return dict(state["view"]), dict(state["uploads"]) if "uploads" in state else {}
 
 
 def test_the_page_renders_with_its_limits():
@@ -648,7 +648,7 @@ def test_page_over_the_limits(monkeypatch):
     assert any("50 rows" in c.value for c in at.caption)
     upload(at, "t.csv", table_csv(60))
     assert "more than 50 rows" in errors(at)[0]
-    assert snapshot(at)[0] == "credit"
+    assert snapshot(at)[0]["dataset"] == "credit"
 
 
 def test_page_refuses_a_pickle_model_and_never_runs_it(tmp_path):
@@ -663,7 +663,7 @@ def test_page_refuses_a_pickle_model_and_never_runs_it(tmp_path):
     upload(at, "evil.json", pickle.dumps(Evil(marker)), key="data_model")
     at.button(key="data_go").click().run()
     assert "pickle" in errors(at)[-1]
-    assert snapshot(at)[0] == "credit" and not marker.exists()
+    assert snapshot(at)[0]["dataset"] == "credit" and not marker.exists()
 
 
 def test_page_trains_the_default_model_and_switches_the_dashboard(upload_titles):
@@ -676,16 +676,16 @@ def test_page_trains_the_default_model_and_switches_the_dashboard(upload_titles)
     at.multiselect(key="data_immutable").set_value(["age"]).run()
     at.button(key="data_go").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    name = at.session_state["dataset"]
-    assert name.startswith("upload:mine")
+    name = at.session_state["view"]["dataset"]
+    assert name.startswith("upload:")
     ws = at.session_state["uploads"][name]
     assert ws.dataset.spec.immutable == ("age",) and ws.model.kind == "xgboost"
-    assert "⬆ mine" in at.selectbox(key="dataset").options
+    assert "⬆ mine" in at.selectbox(key="sidebar_dataset").options
     assert any("Now explaining your upload" in s.value for s in at.success)
     # a bad upload afterwards changes nothing: the upload stays selected
     upload(at, "bad.csv", b"a,a\n1,2\n")
     assert "duplicate column names" in errors(at)[0]
-    assert at.session_state["dataset"] == name
+    assert at.session_state["view"]["dataset"] == name
 
 
 def test_page_loads_an_uploaded_xgboost_model(tmp_path, user_csv, upload_titles):
@@ -700,7 +700,7 @@ def test_page_loads_an_uploaded_xgboost_model(tmp_path, user_csv, upload_titles)
     upload(at, "user.json", (tmp_path / "user.json").read_bytes(), key="data_model")
     at.button(key="data_go").click().run()
     assert not at.exception and not errors(at), errors(at)
-    ws = at.session_state["uploads"][at.session_state["dataset"]]
+    ws = at.session_state["uploads"][at.session_state["view"]["dataset"]]
     assert ws.model.source == "user.json"
 
 
@@ -709,13 +709,13 @@ def test_uploads_are_private_to_their_session(upload_titles):
     upload_titles.append(first)
     upload(first, "mine.csv", table_csv())
     first.button(key="data_go").click().run()
-    assert "⬆ mine" in first.selectbox(key="dataset").options
+    assert "⬆ mine" in first.selectbox(key="sidebar_dataset").options
     upload_titles.append(second)
     second.run()
-    options = second.selectbox(key="dataset").options
+    options = second.selectbox(key="sidebar_dataset").options
     assert not any(o.startswith("⬆") for o in options)
     assert "uploads" not in second.session_state or not second.session_state["uploads"]
-    assert second.session_state["dataset"] == "credit"
+    assert second.session_state["view"]["dataset"] == "credit"
 
 
 def test_page_takes_defaults_from_an_uploaded_spec_and_the_target():
