@@ -38,7 +38,6 @@ DEFAULT_PARAMS = {
 }
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
 BATCH_ROWS = 1000
-TRUSTED_MODULES = ("sklearn.", "numpy.", "scipy.")
 XGBOOST_FORBIDDEN = ("[", "]", "<")
 MAX_TRAIN_ROWS = 50_000  # larger tables train on a seeded sample of the training split
 GPU_SHAP_ROWS = 10_000  # from this many rows, TreeSHAP runs on the GPU when one answers
@@ -356,11 +355,59 @@ def _check_features(expected: list[str] | None, dataset: Dataset) -> None:
         )
 
 
-def read_xgboost_file(path: Path) -> tuple[xgb.Booster, dict]:
-    """An XGBoost model file and its configuration; InputError when it cannot be read."""
+def read_model_bytes(path: Path) -> bytes:
+    """A model file's bytes, refused (one line) when it is over ``XAI_MAX_MB`` or cannot be read."""
+    from .model_check import MB, ModelLimits
+
+    limit = ModelLimits.from_env().max_bytes
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(f"model file {path.name} is {size / MB:,.1f} MB, over the limit of {limit / MB:,.0f} MB "
+                             "(XAI_MAX_MB); give a smaller model.")
+        with path.open("rb") as handle:
+            return handle.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"could not read model file {path.name} ({exc.strerror or type(exc).__name__}); "
+                         "check the path.") from None
+
+
+def _xgboost_sample(dataset: Dataset | None) -> dict | None:
+    if dataset is None or dataset.features.empty:
+        return None
+    rows = dataset.features.iloc[: min(16, len(dataset.features))]
+    codes = dataset.to_codes(rows)
+    return {"rows": [[None if v != v else float(v) for v in row] for row in codes.tolist()]}
+
+
+def _sklearn_sample(dataset: Dataset) -> dict | None:
+    if dataset.features.empty:
+        return None
+    rows = dataset.features.iloc[: min(16, len(dataset.features))]
+    values = [[None if pd.isna(v) else (str(v) if name in dataset.categorical else float(v))
+               for name, v in zip(dataset.feature_names, row, strict=True)]
+              for row in rows.itertuples(index=False, name=None)]
+    return {"frame": {"columns": dataset.feature_names, "rows": values, "categorical": list(dataset.categorical),
+                      "numeric": list(dataset.numeric)}}
+
+
+def read_xgboost_file(
+    path: Path, dataset: Dataset | None = None, data: bytes | None = None
+) -> tuple[xgb.Booster, dict]:
+    """An XGBoost model file and its configuration; InputError when it cannot be read.
+
+    The bytes are first checked in a child process (:mod:`explainers.model_check`: structure, sizes, and
+    libxgboost's own parse, under memory and CPU limits); only bytes that passed reach this process's XGBoost.
+    """
+    from .model_check import check_model_bytes
+
+    data = read_model_bytes(path) if data is None else data
+    fmt = "ubj" if path.suffix.lower() == ".ubj" else "json"
+    expected = {"features": len(dataset.feature_names)} if dataset is not None else None
+    check_model_bytes(data, path.name, fmt, expected, sample=_xgboost_sample(dataset))
     xgb = xgboost()
     try:
-        booster = xgb.Booster(model_file=str(path))
+        booster = xgb.Booster(model_file=bytearray(data))
         return booster, json.loads(booster.save_config())
     except (xgb.core.XGBoostError, ValueError, UnicodeDecodeError):
         raise InputError(
@@ -370,7 +417,8 @@ def read_xgboost_file(path: Path) -> tuple[xgb.Booster, dict]:
 
 
 def _load_xgboost(path: Path, dataset: Dataset) -> TabularModel:
-    booster, config = read_xgboost_file(path)
+    data = read_model_bytes(path)
+    booster, config = read_xgboost_file(path, dataset, data)
     objective = config["learner"]["objective"]["name"]
     booster.set_param({"nthread": 1})
     _check_features(booster.feature_names, dataset)
@@ -415,29 +463,31 @@ def _load_xgboost(path: Path, dataset: Dataset) -> TabularModel:
         kind="xgboost",
         dataset=dataset,
         classes=dataset.classes,
-        model_hash=_hash_bytes(path.read_bytes()),
+        model_hash=_hash_bytes(data),
         source=path.name,
         details={"objective": objective, "trees": int(booster.num_boosted_rounds())},
     )
 
 
 def _load_skops(path: Path, dataset: Dataset, trusted: tuple[str, ...] = ()) -> TabularModel:
+    """A scikit-learn model saved with skops: checked in a child process first (every type on the allow-list
+    of :mod:`explainers.model_check`, no functions; trees and other compiled-code arrays in range), then
+    loaded here from the same bytes with exactly the types the check found trusted."""
     import skops.io as sio
 
+    from .model_check import allowed_skops_types, check_model_bytes
+
+    data = read_model_bytes(path)
+    facts = check_model_bytes(data, path.name, "skops", {"features": len(dataset.feature_names)}, trusted=trusted,
+                              sample=_sklearn_sample(dataset))
+    types = [str(t) for t in facts.get("types", [])]
+    allowed = allowed_skops_types(trusted)
+    outside = sorted(t for t in types if t not in allowed)
+    if outside:  # the child already refused these; this process checks again before it builds anything
+        raise InputError(f"{path.name} contains types that are not trusted ({', '.join(outside[:5])}); "
+                         "it was not loaded. Save the model with standard scikit-learn types only.")
     try:
-        # skops lists scikit-learn's own compiled types (e.g. sklearn.tree._tree.Tree) as untrusted;
-        # types from scikit-learn, NumPy and SciPy cannot run code on loading and are accepted.
-        untrusted = [
-            t for t in sio.get_untrusted_types(file=path) if t not in trusted and not t.startswith(TRUSTED_MODULES)
-        ]
-        if untrusted:
-            raise InputError(
-                f"{path.name} contains types that are not trusted ({', '.join(untrusted)}); "
-                "it was not loaded. Save the model with standard scikit-learn types only."
-            )
-        estimator = sio.load(path, trusted=sio.get_untrusted_types(file=path))
-    except InputError:
-        raise
+        estimator = sio.loads(data, trusted=types)
     except Exception:
         raise InputError(
             f"{path.name} is not a readable skops file (corrupt or truncated?); "
@@ -463,7 +513,7 @@ def _load_skops(path: Path, dataset: Dataset, trusted: tuple[str, ...] = ()) -> 
         kind="sklearn",
         dataset=dataset,
         classes=classes,
-        model_hash=_hash_bytes(path.read_bytes()),
+        model_hash=_hash_bytes(data),
         source=path.name,
         details={"type": type(estimator).__name__},
     )

@@ -1,0 +1,1163 @@
+"""Model files are read first in a short-lived child process, under limits, before the engine loads them.
+
+An uploaded (or given) model file is untrusted input that native libraries parse: a deeply nested JSON can
+make libxgboost overflow its stack, absurd sizes (``num_class`` 1e8, ``num_feature`` 2e9) ask for gigabytes,
+and a skops file names the Python types it builds. So the server never parses a model file first. The parent
+(:func:`check_model_bytes`) starts this module as a script in a child process and hands it the bytes on
+standard input; the child limits itself (address space, CPU time, file size, no core dump) before it reads a
+byte, then
+
+- XGBoost ``.json``: measures the bracket depth in pure Python (no recursive parser), then reads it with
+  ``json`` and checks the structure: sizes, ``num_class``, ``num_feature``, tree count, node count, depth,
+  every child index, split feature and category list; ``.ubj`` is decoded the same way by an iterative reader;
+  then libxgboost itself parses the bytes (loaded with ``ctypes``, without importing the xgboost package, so
+  the child starts fast) and predicts a few rows;
+- skops ``.skops``: checks the zip (entries, sizes), the depth of ``schema.json`` and every type and loader
+  it names against :func:`allowed_skops_types` (scikit-learn estimators, transformers and pipelines, XGBoost's
+  scikit-learn wrappers, and the plain data they hold; no functions, no methods, no other callables), so that
+  ``skops.io.get_untrusted_types`` has nothing left once the list is applied; then loads it with exactly those
+  types trusted, checks every decision tree, histogram-boosting predictor, KD/ball tree and SVM it holds, and
+  predicts a few rows.
+
+The child answers with one line of JSON (the facts, or one line saying why the file was refused) and leaves
+with ``os._exit``, so no finaliser of anything it loaded ever runs. A crash (segfault), a memory or CPU bomb or
+a timeout kills only the child; the parent turns that into one line too. The parent loads only files that
+passed, from the same bytes it checked (no file is read twice).
+
+Run as a script (``python -P explainers/model_check.py``) it imports nothing from this project: the parent
+passes the limits and what the data expects in the first line of standard input.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+try:  # imported as explainers.model_check (the parent)
+    from .errors import InputError
+except ImportError:  # run as a script (the child): no package, and no need for it
+    InputError = ValueError  # type: ignore[misc,assignment]
+
+MB = 1024 * 1024
+XGBOOST_FORMATS = ("json", "ubj")
+SKOPS_FORMATS = ("skops",)
+HEADER_BYTES = 4 * MB  # the first line of standard input: limits, what the data expects, a few sample rows
+OUTPUT_BYTES = 256 * 1024  # the child's answer (one JSON line) is never longer
+_CACHE_SIZE = 32
+_OBJECTIVES = ("reg:", "binary:", "multi:", "count:", "survival:", "rank:")
+
+
+# --------------------------------------------------------------------------------------------
+# Limits (the parent builds them; the child gets them as JSON)
+
+
+@dataclass(frozen=True)
+class ModelLimits:
+    """How big a model may be and what its reader may use. Environment: ``XAI_MAX_MB`` (file size),
+    ``XAI_MAX_COLUMNS`` (features), ``XAI_MAX_LEVELS`` (classes), ``XAI_MODEL_MEMORY_MB`` (the checking
+    process's address space, default 3072) and ``XAI_MODEL_SECONDS`` (its CPU time, default 60)."""
+
+    max_bytes: int = 200 * MB
+    max_features: int = 500
+    max_classes: int = 1000
+    max_trees: int = 20_000
+    max_nodes_per_tree: int = 1_000_000
+    max_total_nodes: int = 20_000_000
+    max_depth: int = 128
+    max_json_depth: int = 32  # an XGBoost model nests about 8 levels deep
+    max_schema_depth: int = 400  # a skops schema nests about 6 levels per pipeline step
+    max_category: int = 1 << 16  # largest category code a split may name
+    max_zip_entries: int = 100_000
+    memory_mb: int = 3072
+    cpu_seconds: int = 60
+
+    @classmethod
+    def from_env(cls, environ=None) -> ModelLimits:
+        from .upload import Limits
+
+        environ = os.environ if environ is None else environ
+        table = Limits.from_env(environ)
+        values = {"max_bytes": table.max_bytes, "max_features": table.max_columns,
+                  "max_classes": max(table.max_levels, 2)}
+        for field_name, variable in (("memory_mb", "XAI_MODEL_MEMORY_MB"), ("cpu_seconds", "XAI_MODEL_SECONDS")):
+            raw = environ.get(variable)
+            if raw is None or not raw.strip():
+                continue
+            try:
+                number = int(raw.strip())
+            except ValueError:
+                number = 0
+            if number <= 0:
+                raise InputError(f"{variable} must be a positive whole number, not {raw!r}; fix the setting.")
+            values[field_name] = number
+        return cls(**values)
+
+
+class Refused(Exception):
+    """Raised in the child: the file breaks a rule; the message says which."""
+
+
+class Mismatch(Refused):
+    """Raised in the child: a sound model that does not fit the table; the message is the whole line."""
+
+
+# --------------------------------------------------------------------------------------------
+# Pure-Python readers (no recursion, bounded)
+
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_INNERMOST = re.compile(rb"\[\]|\{\}")
+
+
+def json_depth(data: bytes, limit: int) -> int | None:
+    """How deeply the JSON text ``data`` nests arrays and objects, without parsing it: strings are cut out,
+    every other byte but brackets is dropped, and innermost pairs are removed once per level. None when it
+    nests deeper than ``limit``; -1 when its brackets do not pair up (not JSON). Linear time per level, at
+    most ``limit`` levels; no recursion."""
+    brackets = _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    depth = 0
+    while brackets:
+        if depth >= limit:
+            return None
+        shorter = _INNERMOST.sub(b"", brackets)
+        if len(shorter) == len(brackets):
+            return -1
+        brackets = shorter
+        depth += 1
+    return depth
+
+
+_UBJ_NUMBERS = {"i": ">b", "U": ">B", "I": ">h", "l": ">i", "L": ">q", "d": ">f", "D": ">d"}
+
+
+class _Frame:
+    __slots__ = ("container", "is_object", "key", "remaining", "type")
+
+    def __init__(self, container, is_object: bool, remaining: int | None, kind: str | None):
+        self.container = container
+        self.is_object = is_object
+        self.remaining = remaining
+        self.type = kind
+        self.key: str | None = None
+
+
+def ubj_decode(data: bytes, max_depth: int):
+    """Universal Binary JSON (as XGBoost writes it) to Python objects, iteratively: every length is checked
+    against the bytes left before anything is allocated, and nesting deeper than ``max_depth`` is refused."""
+    size = len(data)
+    position = 0
+
+    def take(count: int) -> bytes:
+        nonlocal position
+        if count < 0 or position + count > size:
+            raise Refused("truncated")
+        chunk = data[position:position + count]
+        position += count
+        return chunk
+
+    def marker() -> str:
+        return take(1).decode("latin-1")
+
+    def number(kind: str):
+        code = _UBJ_NUMBERS.get(kind)
+        if code is None:
+            raise Refused(f"bad number marker {kind!r}")
+        return struct.unpack(code, take(struct.calcsize(code)))[0]
+
+    def length() -> int:
+        value = number(marker())
+        if not isinstance(value, int) or value < 0 or value > size:
+            raise Refused("bad length")
+        return value
+
+    def text() -> str:
+        try:
+            return take(length()).decode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused("bad text") from None
+
+    def scalar(kind: str):
+        if kind in _UBJ_NUMBERS:
+            return number(kind)
+        if kind in ("S", "H"):
+            return text()
+        if kind == "C":
+            return take(1).decode("latin-1")
+        if kind == "T":
+            return True
+        if kind == "F":
+            return False
+        if kind == "Z":
+            return None
+        raise Refused(f"bad marker {kind!r}")
+
+    stack: list[_Frame] = []
+    root = None
+    done = False
+
+    def attach(value) -> None:
+        nonlocal root, done
+        if not stack:
+            root, done = value, True
+            return
+        frame = stack[-1]
+        if frame.is_object:
+            frame.container[frame.key] = value
+            frame.key = None
+        else:
+            frame.container.append(value)
+        if frame.remaining is not None:
+            frame.remaining -= 1
+
+    while not done:
+        if stack:
+            frame = stack[-1]
+            if frame.remaining == 0:
+                stack.pop()
+                attach(frame.container)
+                continue
+            if frame.remaining is None:
+                if position >= size:
+                    raise Refused("truncated")
+                end = data[position:position + 1]
+                while end == b"N":  # no-op
+                    position += 1
+                    end = data[position:position + 1]
+                if end == (b"}" if frame.is_object else b"]"):
+                    position += 1
+                    stack.pop()
+                    attach(frame.container)
+                    continue
+            if frame.is_object and frame.key is None:
+                frame.key = text()
+            kind = frame.type or marker()
+        else:
+            kind = marker()
+            while kind == "N":
+                kind = marker()
+        if kind in ("[", "{"):
+            if len(stack) >= max_depth:
+                raise Refused("too deep")
+            item_type, count = None, None
+            if data[position:position + 1] == b"$":
+                position += 1
+                item_type = marker()
+                if data[position:position + 1] != b"#":
+                    raise Refused("typed container without a count")
+            if data[position:position + 1] == b"#":
+                position += 1
+                count = length()
+            if kind == "[" and item_type in _UBJ_NUMBERS and count is not None:
+                code = _UBJ_NUMBERS[item_type]
+                width = struct.calcsize(code)
+                attach(list(struct.unpack(f">{count}{code[1]}", take(width * count))))
+                continue
+            if item_type in ("T", "F", "Z", "N", "[", "{"):
+                raise Refused("unsupported typed container")
+            if count is not None and count > size - position:
+                raise Refused("bad length")
+            stack.append(_Frame({} if kind == "{" else [], kind == "{", count, item_type))
+            continue
+        attach(scalar(kind))
+    if position != size:
+        raise Refused("trailing bytes")
+    return root
+
+
+# --------------------------------------------------------------------------------------------
+# XGBoost: structure
+
+
+def _int(value, what: str, low: int, high: int) -> int:
+    """A whole number stored as a number or as text (XGBoost writes parameters as strings), in [low, high]."""
+    if isinstance(value, bool):
+        raise Refused(f"{what} is not a whole number")
+    if isinstance(value, str):
+        if len(value) > 24:
+            raise Refused(f"{what} is not a whole number")
+        try:
+            value = int(value.strip())
+        except ValueError:
+            try:
+                as_float = float(value)
+            except ValueError:
+                raise Refused(f"{what} is not a whole number") from None
+            if not as_float.is_integer():
+                raise Refused(f"{what} is not a whole number") from None
+            value = int(as_float)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise Refused(f"{what} is not a whole number")
+        value = int(value)
+    if not isinstance(value, int):
+        raise Refused(f"{what} is not a whole number")
+    if value < low or value > high:
+        raise Refused(f"{what} is {value:,}, outside {low:,}..{high:,}")
+    return value
+
+
+def _dict(value, what: str) -> dict:
+    if not isinstance(value, dict):
+        raise Refused(f"{what} is missing or not an object")
+    return value
+
+
+def _list(value, what: str, length: int | None = None) -> list:
+    if not isinstance(value, list):
+        raise Refused(f"{what} is missing or not a list")
+    if length is not None and len(value) != length:
+        raise Refused(f"{what} has {len(value):,} entries, not {length:,}")
+    return value
+
+
+def _ints(values: list, what: str, low: int, high: int) -> None:
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low or value > high:
+            raise Refused(f"{what} holds {value!r}, outside {low:,}..{high:,}")
+
+
+def check_tree(tree: dict, index: int, num_feature: int, limits: dict) -> tuple[int, int]:
+    """One XGBoost tree: every array as long as the node count, every child index inside the tree and
+    reached once (no cycle, no shared node), split features below ``num_feature``, categories in range.
+    Returns (nodes, depth)."""
+    what = f"tree {index}"
+    tree = _dict(tree, what)
+    param = _dict(tree.get("tree_param"), f"{what} tree_param")
+    nodes = _int(param.get("num_nodes"), f"{what} num_nodes", 1, limits["max_nodes_per_tree"])
+    _int(param.get("num_feature", num_feature), f"{what} num_feature", 0, num_feature)
+    leaf_size = _int(param.get("size_leaf_vector", 1), f"{what} size_leaf_vector", 0, 1)
+    del leaf_size
+    left = _list(tree.get("left_children"), f"{what} left_children", nodes)
+    right = _list(tree.get("right_children"), f"{what} right_children", nodes)
+    split = _list(tree.get("split_indices"), f"{what} split_indices", nodes)
+    for name in ("parents", "split_conditions", "default_left", "base_weights", "loss_changes", "sum_hessian"):
+        if name in tree:
+            _list(tree[name], f"{what} {name}", nodes)
+    split_type = tree.get("split_type")
+    if split_type is not None:
+        _list(split_type, f"{what} split_type", nodes)
+        _ints(split_type, f"{what} split_type", 0, 1)
+    _ints(left, f"{what} left_children", -1, nodes - 1)
+    _ints(right, f"{what} right_children", -1, nodes - 1)
+    _ints(split, f"{what} split_indices", 0, max(num_feature - 1, 0))
+    depth_of = [-1] * nodes
+    depth_of[0] = 0
+    stack = [0]
+    deepest = 0
+    reached = 1
+    while stack:
+        node = stack.pop()
+        a, b = left[node], right[node]
+        if a == -1 and b == -1:
+            continue
+        if a == -1 or b == -1 or a == node or b == node:
+            raise Refused(f"{what} node {node} has one child or points at itself")
+        if split[node] >= num_feature:
+            raise Refused(f"{what} node {node} splits on feature {split[node]} of {num_feature}")
+        for child in (a, b):
+            if depth_of[child] != -1 or child == 0:
+                raise Refused(f"{what} reaches node {child} twice (a cycle or a shared node)")
+            depth_of[child] = depth_of[node] + 1
+            if depth_of[child] > limits["max_depth"]:
+                raise Refused(f"{what} is deeper than {limits['max_depth']} levels")
+            deepest = max(deepest, depth_of[child])
+            reached += 1
+            stack.append(child)
+    deleted = _int(param.get("num_deleted", 0), f"{what} num_deleted", 0, nodes)
+    if reached + deleted < nodes:
+        raise Refused(f"{what} has {nodes - reached:,} nodes that no path reaches")
+    cat_nodes = tree.get("categories_nodes") or []
+    if cat_nodes:
+        categories = _list(tree.get("categories"), f"{what} categories")
+        segments = _list(tree.get("categories_segments"), f"{what} categories_segments", len(cat_nodes))
+        sizes = _list(tree.get("categories_sizes"), f"{what} categories_sizes", len(cat_nodes))
+        _ints(cat_nodes, f"{what} categories_nodes", 0, nodes - 1)
+        _ints(segments, f"{what} categories_segments", 0, len(categories))
+        _ints(sizes, f"{what} categories_sizes", 0, len(categories))
+        _ints(categories, f"{what} categories", 0, limits["max_category"])
+        for start, count in zip(segments, sizes, strict=True):
+            if start + count > len(categories):
+                raise Refused(f"{what} has a category list past its end")
+    return nodes, deepest
+
+
+def check_xgboost_document(doc, limits: dict, expected: dict | None) -> dict:
+    """The structure of an XGBoost model (its JSON, or its UBJSON decoded): the facts, or Refused."""
+    doc = _dict(doc, "the model")
+    learner = _dict(doc.get("learner"), "learner")
+    param = _dict(learner.get("learner_model_param"), "learner_model_param")
+    num_feature = _int(param.get("num_feature"), "num_feature", 1, limits["max_features"])
+    num_class = _int(param.get("num_class", 0), "num_class", 0, limits["max_classes"])
+    if num_class == 1:
+        num_class = 0
+    num_target = _int(param.get("num_target", 1), "num_target", 0, 1)
+    del num_target
+    base = param.get("base_score", "")
+    if not isinstance(base, str | int | float) or len(str(base)) > 64 * max(num_class, 1) + 64:
+        raise Refused("base_score is malformed")
+    names = learner.get("feature_names") or []
+    types = learner.get("feature_types") or []
+    if names:
+        _list(names, "feature_names", num_feature)
+        if not all(isinstance(n, str) and len(n) <= 1000 for n in names):
+            raise Refused("feature_names holds something that is not a short text")
+    if types:
+        _list(types, "feature_types", num_feature)
+        if not all(isinstance(t, str) and len(t) <= 16 for t in types):
+            raise Refused("feature_types is malformed")
+    objective = _dict(learner.get("objective"), "objective").get("name")
+    if not isinstance(objective, str) or not objective.startswith(_OBJECTIVES) or len(objective) > 64:
+        raise Refused(f"objective {str(objective)[:40]!r} is not one XGBoost trains")
+    if objective.startswith("multi:") and num_class < 2:
+        raise Refused("a multi-class objective needs num_class of at least 2")
+    wanted = (expected or {}).get("features")
+    if wanted is not None and not names and num_feature != wanted:
+        # (a model with feature names is compared name by name by the engine, which lists the differences)
+        raise Mismatch(f"the model expects {num_feature:,} features but the table has {wanted:,}; "
+                       "give the table the model was trained on.")
+    booster = _dict(learner.get("gradient_booster"), "gradient_booster")
+    kind = booster.get("name")
+    groups = max(num_class, 1)
+    facts = {"num_feature": num_feature, "num_class": num_class, "objective": objective, "booster": kind,
+             "trees": 0, "nodes": 0, "depth": 0}
+    if kind == "gblinear":
+        model = _dict(booster.get("model"), "gblinear model")
+        _list(model.get("weights"), "gblinear weights", (num_feature + 1) * groups)
+        return facts
+    if kind == "dart":
+        booster = _dict(booster.get("gbtree"), "dart gbtree")
+        kind = "gbtree"
+    if kind != "gbtree":
+        raise Refused(f"gradient booster {str(kind)[:20]!r} is not gbtree, dart or gblinear")
+    model = _dict(booster.get("model"), "gbtree model")
+    model_param = _dict(model.get("gbtree_model_param"), "gbtree_model_param")
+    count = _int(model_param.get("num_trees"), "num_trees", 0, limits["max_trees"])
+    _int(model_param.get("num_parallel_tree", 1), "num_parallel_tree", 1, limits["max_trees"] or 1)
+    trees = _list(model.get("trees"), "trees", count)
+    info = _list(model.get("tree_info"), "tree_info", count)
+    _ints(info, "tree_info", 0, groups - 1)
+    indptr = model.get("iteration_indptr")
+    if indptr is not None:
+        indptr = _list(indptr, "iteration_indptr")
+        if len(indptr) > count + 1 or (indptr and (indptr[0] != 0 or indptr[-1] != count)):
+            raise Refused("iteration_indptr does not match the trees")
+        _ints(indptr, "iteration_indptr", 0, count)
+        if any(b < a for a, b in itertools.pairwise(indptr)):
+            raise Refused("iteration_indptr goes backwards")
+    cats = model.get("cats")
+    if isinstance(cats, dict) and cats.get("feature_segments"):
+        segments = _list(cats["feature_segments"], "cats feature_segments", num_feature + 1)
+        _ints(segments, "cats feature_segments", 0, limits["max_category"] * num_feature)
+        if any(b < a for a, b in itertools.pairwise(segments)) or segments[0] != 0:
+            raise Refused("cats feature_segments go backwards")
+        ordered = _list(cats.get("sorted_idx"), "cats sorted_idx", segments[-1])
+        _ints(ordered, "cats sorted_idx", 0, max(segments[-1] - 1, 0))
+    total = 0
+    for index, tree in enumerate(trees):
+        nodes, depth = check_tree(tree, index, num_feature, limits)
+        total += nodes
+        if total > limits["max_total_nodes"]:
+            raise Refused(f"the trees hold more than {limits['max_total_nodes']:,} nodes")
+        facts["depth"] = max(facts["depth"], depth)
+    facts["trees"], facts["nodes"] = count, total
+    return facts
+
+
+# --------------------------------------------------------------------------------------------
+# XGBoost: libxgboost through ctypes (importing the xgboost package takes seconds; loading its library does not)
+
+
+def _libxgboost():
+    import ctypes
+    import importlib.util
+
+    spec = importlib.util.find_spec("xgboost")
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    names = {"linux": "libxgboost.so", "darwin": "libxgboost.dylib", "win32": "xgboost.dll"}
+    name = names.get(sys.platform, "libxgboost.so")
+    candidates = [Path(f) / "lib" / name for f in folders] + [Path(sys.prefix) / "lib" / name]
+    for candidate in candidates:
+        if candidate.is_file():
+            lib = ctypes.cdll.LoadLibrary(str(candidate))
+            break
+    else:  # an unusual installation: let the package find its library (slower)
+        import xgboost.core
+
+        lib = xgboost.core._LIB
+    lib.XGBGetLastError.restype = ctypes.c_char_p
+    return lib
+
+
+def _xgboost_error(lib) -> str:
+    text = (lib.XGBGetLastError() or b"").decode("utf-8", "replace").strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    line = lines[0] if lines else "unknown error"
+    line = re.sub(r"^\[[^\]]*\]\s*", "", line)
+    line = re.sub(r"\S*/\S+:\d+:\s*", "", line)  # the C++ source path and line
+    return line[:160]
+
+
+def native_xgboost(data: bytes, sample: list[list[float]] | None) -> dict:
+    """Parse ``data`` with libxgboost and predict the sample rows; the facts XGBoost reports."""
+    import ctypes
+
+    lib = _libxgboost()
+    handle = ctypes.c_void_p()
+    if lib.XGBoosterCreate(None, ctypes.c_uint64(0), ctypes.byref(handle)) != 0:
+        raise Refused("XGBoost could not start (" + _xgboost_error(lib) + ")")
+    buffer = ctypes.create_string_buffer(data, len(data))
+    if lib.XGBoosterLoadModelFromBuffer(handle, buffer, ctypes.c_uint64(len(data))) != 0:
+        raise Refused("is not a readable XGBoost model (" + _xgboost_error(lib) + ")")
+    features = ctypes.c_uint64()
+    rounds = ctypes.c_int()
+    length = ctypes.c_uint64()
+    text = ctypes.c_char_p()
+    if (lib.XGBoosterGetNumFeature(handle, ctypes.byref(features)) != 0
+            or lib.XGBoosterBoostedRounds(handle, ctypes.byref(rounds)) != 0
+            or lib.XGBoosterSaveJsonConfig(handle, ctypes.byref(length), ctypes.byref(text)) != 0):
+        raise Refused("is not a usable XGBoost model (" + _xgboost_error(lib) + ")")
+    config = json.loads(ctypes.string_at(text, length.value).decode("utf-8"))
+    facts = {"native_features": int(features.value), "rounds": int(rounds.value),
+             "native_objective": config["learner"]["objective"]["name"]}
+    if sample:
+        width = int(features.value)
+        rows = [list(map(float, row))[:width] + [float("nan")] * max(0, width - len(row)) for row in sample]
+        values = (ctypes.c_double * (len(rows) * width))(*[v for row in rows for v in row])
+        interface = json.dumps({"data": [ctypes.addressof(values), True], "shape": [len(rows), width],
+                                "strides": None, "typestr": "<f8", "version": 3})
+        options = json.dumps({"type": 1, "training": False, "iteration_begin": 0, "iteration_end": 0,
+                              "missing": float("nan"), "strict_shape": False, "cache_id": 0})
+        shape = ctypes.POINTER(ctypes.c_uint64)()
+        dims = ctypes.c_uint64()
+        out = ctypes.POINTER(ctypes.c_float)()
+        status = lib.XGBoosterPredictFromDense(handle, interface.encode(), options.encode(), None,
+                                               ctypes.byref(shape), ctypes.byref(dims), ctypes.byref(out))
+        facts["predicted"] = status == 0  # an error is not a crash; the engine reports errors itself
+    return facts
+
+
+def check_xgboost(data: bytes, fmt: str, header: dict) -> dict:
+    limits = header["limits"]
+    if fmt == "json":
+        if not data.lstrip()[:1] == b"{":
+            raise Refused("is not an XGBoost JSON model (it does not start with '{')")
+        depth = json_depth(data, limits["max_json_depth"])
+        if depth is None:
+            raise Refused(f"nests deeper than {limits['max_json_depth']} levels")
+        if depth < 0:
+            raise Refused("is not valid JSON (corrupt or truncated?)")
+        try:
+            doc = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise Refused("is not valid JSON (corrupt or truncated?)") from None
+    else:
+        try:
+            doc = ubj_decode(data, limits["max_json_depth"])
+        except Refused as exc:
+            reason = str(exc)
+            if reason == "too deep":
+                raise Refused(f"nests deeper than {limits['max_json_depth']} levels") from None
+            raise Refused(f"is not a readable UBJSON model ({reason})") from None
+    try:
+        facts = check_xgboost_document(doc, limits, header.get("expected"))
+    except Mismatch:
+        raise
+    except Refused as exc:
+        raise Refused(f"is not a valid XGBoost model ({exc})") from None
+    del doc
+    native = native_xgboost(data, header.get("sample"))
+    if native["native_features"] != facts["num_feature"]:
+        raise Refused("its feature count disagrees with itself")
+    return {**facts, **native, "kind": "xgboost"}
+
+
+# --------------------------------------------------------------------------------------------
+# skops: the allow-list
+
+
+# Public scikit-learn names: each is imported and its defining module recorded, so private module moves
+# between scikit-learn versions do not matter.
+SKLEARN_ESTIMATORS = {
+    "sklearn.linear_model": (
+        "LogisticRegression", "LogisticRegressionCV", "LinearRegression", "Ridge", "RidgeCV", "RidgeClassifier",
+        "RidgeClassifierCV", "Lasso", "LassoCV", "ElasticNet", "ElasticNetCV", "SGDClassifier", "SGDRegressor",
+        "Perceptron", "PassiveAggressiveClassifier", "PassiveAggressiveRegressor", "HuberRegressor",
+        "BayesianRidge", "ARDRegression", "PoissonRegressor", "GammaRegressor", "TweedieRegressor",
+        "QuantileRegressor", "Lars", "LassoLars",
+    ),
+    "sklearn.tree": ("DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier", "ExtraTreeRegressor"),
+    "sklearn.ensemble": (
+        "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor",
+        "GradientBoostingClassifier", "GradientBoostingRegressor", "HistGradientBoostingClassifier",
+        "HistGradientBoostingRegressor", "AdaBoostClassifier", "AdaBoostRegressor", "BaggingClassifier",
+        "BaggingRegressor", "VotingClassifier", "VotingRegressor",
+    ),
+    "sklearn.svm": ("SVC", "SVR", "NuSVC", "NuSVR", "LinearSVC", "LinearSVR"),
+    "sklearn.neighbors": ("KNeighborsClassifier", "KNeighborsRegressor", "KDTree", "BallTree"),
+    "sklearn.naive_bayes": ("GaussianNB", "MultinomialNB", "BernoulliNB", "ComplementNB", "CategoricalNB"),
+    "sklearn.dummy": ("DummyClassifier", "DummyRegressor"),
+    "sklearn.preprocessing": (
+        "StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler", "Normalizer", "QuantileTransformer",
+        "PowerTransformer", "OneHotEncoder", "OrdinalEncoder", "TargetEncoder", "KBinsDiscretizer",
+        "PolynomialFeatures", "SplineTransformer", "Binarizer", "LabelEncoder", "LabelBinarizer",
+        "FunctionTransformer",  # only with func and inverse_func None: ColumnTransformer's "passthrough"
+    ),
+    "sklearn.impute": ("SimpleImputer", "KNNImputer", "MissingIndicator"),
+    "sklearn.compose": ("ColumnTransformer", "make_column_selector"),
+    "sklearn.pipeline": ("Pipeline", "FeatureUnion"),
+    "sklearn.utils": ("Bunch",),
+}
+# What those estimators hold inside (the fitted state), by full name.
+SKLEARN_INTERNALS = (
+    "sklearn.tree._tree.Tree",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    *(f"sklearn._loss.loss.{name}" for name in (
+        "HalfSquaredError", "AbsoluteError", "PinballLoss", "HuberLoss", "HalfPoissonLoss", "HalfGammaLoss",
+        "HalfTweedieLoss", "HalfTweedieLossIdentity", "HalfBinomialLoss", "HalfMultinomialLoss", "ExponentialLoss")),
+    *(f"sklearn._loss._loss.Cy{name}" for name in (
+        "HalfSquaredError", "AbsoluteError", "PinballLoss", "HuberLoss", "HalfPoissonLoss", "HalfGammaLoss",
+        "HalfTweedieLoss", "HalfTweedieLossIdentity", "HalfBinomialLoss", "HalfMultinomialLoss", "ExponentialLoss")),
+    *(f"sklearn._loss.link.{name}" for name in (
+        "IdentityLink", "LogLink", "LogitLink", "HalfLogitLink", "MultinomialLogit", "Interval")),
+    *(f"sklearn.metrics._dist_metrics.{name}{bits}" for name in (
+        "EuclideanDistance", "SEuclideanDistance", "ManhattanDistance", "ChebyshevDistance", "MinkowskiDistance")
+      for bits in ("64", "32")),
+)
+XGBOOST_WRAPPERS = ("XGBClassifier", "XGBRegressor", "XGBRFClassifier", "XGBRFRegressor")
+# The plain data estimators hold.
+DATA_TYPES = (
+    "builtins.dict", "builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.str",
+    "builtins.int", "builtins.float", "builtins.bool", "builtins.complex", "builtins.NoneType", "builtins.slice",
+    "builtins.bytes", "builtins.bytearray", "builtins.object",
+    "numpy.ndarray", "numpy.dtype", "numpy.random.mtrand.RandomState",
+    *(f"numpy.{name}" for name in (
+        "float16", "float32", "float64", "longdouble", "int8", "int16", "int32", "int64", "uint8", "uint16",
+        "uint32", "uint64", "bool", "bool_", "str_", "bytes_", "object_", "complex64", "complex128", "intp")),
+    *(f"scipy.sparse._{kind}.{kind}_{form}" for kind in ("csr", "csc", "coo") for form in ("matrix", "array")),
+)
+# skops loaders that only rebuild data or allow-listed objects. Not here, so refused: FunctionNode,
+# MethodNode, PartialNode, OperatorFuncNode, ReduceNode of other types, RandomGeneratorNode (it calls a
+# class named by a string), DefaultDictNode (its factory is a callable), and anything newer.
+ALLOWED_LOADERS = frozenset({
+    "ObjectNode", "DictNode", "ListNode", "TupleNode", "SetNode", "JsonNode", "NdArrayNode", "DTypeNode",
+    "SliceNode", "TypeNode", "TreeNode", "LossNode", "RandomStateNode", "BytesNode", "BytearrayNode",
+    "SparseMatrixNode",
+})
+
+
+def allowed_skops_types(extra: tuple[str, ...] = ()) -> frozenset[str]:
+    """Every type name a skops model file may contain (imports scikit-learn; XGBoost's wrappers when installed)."""
+    import importlib
+
+    names = set(SKLEARN_INTERNALS) | set(DATA_TYPES) | set(extra)
+    for module_name, classes in SKLEARN_ESTIMATORS.items():
+        module = importlib.import_module(module_name)
+        for class_name in classes:
+            cls = getattr(module, class_name, None)
+            if isinstance(cls, type):
+                names.add(f"{cls.__module__}.{cls.__qualname__}")
+    if importlib.util.find_spec("xgboost") is not None:
+        names |= {f"xgboost.sklearn.{name}" for name in XGBOOST_WRAPPERS} | {"xgboost.core.Booster"}
+    return frozenset(names)
+
+
+def skops_schema_types(schema) -> tuple[set[str], set[str], list[str]]:
+    """(types, loaders, problems) named anywhere in a skops schema, walked without recursion."""
+    types: set[str] = set()
+    loaders: set[str] = set()
+    problems: list[str] = []
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        if "__loader__" in node or "__class__" in node or "__module__" in node:
+            module, cls, loader = node.get("__module__"), node.get("__class__"), node.get("__loader__")
+            if not all(isinstance(v, str) and len(v) < 300 for v in (module, cls)):
+                problems.append("a node without a proper type name")
+            else:
+                types.add(f"{module}.{cls}")
+            if loader is not None:
+                loaders.add(str(loader)[:100])
+            if cls == "FunctionTransformer" and str(module).startswith("sklearn."):
+                attrs = (node.get("content") or {}).get("content") if isinstance(node.get("content"), dict) else None
+                for key in ("func", "inverse_func"):
+                    value = attrs.get(key) if isinstance(attrs, dict) else None
+                    if value is not None and not (isinstance(value, dict) and value.get("content") == "null"
+                                                  and value.get("__loader__") == "JsonNode"):
+                        problems.append(f"a FunctionTransformer with a {key} (functions are never loaded)")
+            reduce = node.get("__reduce__")
+            if reduce is not None:
+                stack.append(reduce)
+        stack.extend(v for v in node.values() if isinstance(v, dict | list))
+    return types, loaders, problems
+
+
+# --------------------------------------------------------------------------------------------
+# skops: after loading, the fitted state that compiled code indexes without bounds checks
+
+
+def _check_sklearn_tree(tree, where: str, n_features: int | None, limits: dict) -> tuple[int, int]:
+    import numpy as np
+
+    count = int(tree.node_count)
+    if count < 1 or count > limits["max_nodes_per_tree"]:
+        raise Refused(f"{where} has {count:,} nodes")
+    left = np.asarray(tree.children_left)
+    right = np.asarray(tree.children_right)
+    feature = np.asarray(tree.feature)
+    if len(left) != count or len(right) != count or len(feature) != count:
+        raise Refused(f"{where} has arrays of the wrong length")
+    leaf = left == -1
+    if not np.array_equal(leaf, right == -1):
+        raise Refused(f"{where} has a node with one child")
+    index = np.arange(count)
+    inner = ~leaf
+    # scikit-learn numbers children after their parent: a child index above the parent's, inside the tree,
+    # rules out cycles and reads past the end.
+    if ((left[inner] <= index[inner]) | (left[inner] >= count) | (right[inner] <= index[inner])
+            | (right[inner] >= count)).any():
+        raise Refused(f"{where} has a child index outside the tree")
+    width = int(tree.n_features)
+    if n_features is not None and width != n_features:
+        raise Refused(f"{where} expects {width} features, its estimator {n_features}")
+    if ((feature[inner] < 0) | (feature[inner] >= width)).any():
+        raise Refused(f"{where} splits on a feature that does not exist")
+    value = np.asarray(tree.value)
+    if value.shape[0] != count:
+        raise Refused(f"{where} has {value.shape[0]} values for {count} nodes")
+    depth = np.zeros(count, dtype=np.int64)
+    parents = index[inner]
+    for _ in range(limits["max_depth"] + 1):
+        new = depth.copy()
+        new[left[parents]] = depth[parents] + 1
+        new[right[parents]] = depth[parents] + 1
+        if np.array_equal(new, depth):
+            break
+        depth = new
+    else:
+        raise Refused(f"{where} is deeper than {limits['max_depth']} levels")
+    return count, int(depth.max())
+
+
+def _check_hgb_predictor(predictor, where: str, n_features: int | None, limits: dict) -> tuple[int, int]:
+    import numpy as np
+
+    nodes = predictor.nodes
+    count = len(nodes)
+    if count < 1 or count > limits["max_nodes_per_tree"]:
+        raise Refused(f"{where} has {count:,} nodes")
+    leaf = nodes["is_leaf"].astype(bool)
+    inner = np.flatnonzero(~leaf)
+    for side in ("left", "right"):
+        child = nodes[side][inner].astype(np.int64)
+        if ((child <= inner) | (child >= count)).any():
+            raise Refused(f"{where} has a child index outside the tree")
+    feature = nodes["feature_idx"][inner].astype(np.int64)
+    if n_features is not None and ((feature < 0) | (feature >= n_features)).any():
+        raise Refused(f"{where} splits on a feature that does not exist")
+    categorical = inner[nodes["is_categorical"][inner].astype(bool)]
+    if len(categorical):
+        bitsets = np.asarray(predictor.raw_left_cat_bitsets)
+        if ((nodes["bitset_idx"][categorical] < 0) | (nodes["bitset_idx"][categorical] >= len(bitsets))).any():
+            raise Refused(f"{where} points past its category bitsets")
+    depth = int(nodes["depth"].max()) if count else 0
+    if depth > limits["max_depth"]:
+        raise Refused(f"{where} is deeper than {limits['max_depth']} levels")
+    return count, depth
+
+
+def _check_binary_tree(tree, where: str) -> None:
+    import numpy as np
+
+    data, order, node_data, bounds = tree.get_arrays()
+    rows = len(data)
+    order = np.asarray(order)
+    if len(order) != rows or (len(order) and (order.min() < 0 or order.max() >= rows)):
+        raise Refused(f"{where} indexes rows it does not have")
+    starts, ends = node_data["idx_start"], node_data["idx_end"]
+    if len(node_data) and ((starts < 0) | (ends > rows) | (starts > ends)).any():
+        raise Refused(f"{where} has node ranges outside its rows")
+    if np.asarray(bounds).shape[1:2] != (len(node_data),):
+        raise Refused(f"{where} has bounds for another number of nodes")
+
+
+def _check_svm(model, where: str) -> None:
+    import numpy as np
+
+    support = getattr(model, "support_vectors_", None)
+    if support is None or not hasattr(model, "_n_support"):
+        return
+    counts = np.asarray(model._n_support)
+    dual = np.asarray(model._dual_coef_ if hasattr(model, "_dual_coef_") else model.dual_coef_)
+    if (counts < 0).any() or counts.sum() != len(support) or dual.shape[-1] != len(support):
+        raise Refused(f"{where} has support-vector counts that do not match its vectors")
+    classes = len(counts) if len(counts) > 1 else 2
+    if len(np.atleast_1d(model._intercept_)) not in (1, classes * (classes - 1) // 2):
+        raise Refused(f"{where} has the wrong number of intercepts")
+
+
+def check_sklearn_object(estimator, limits: dict) -> dict:
+    """Walk the loaded estimator (estimators inside pipelines and ensembles too) and check the arrays that
+    compiled code trusts; count trees, nodes and depth."""
+    import numpy as np
+
+    facts = {"trees": 0, "nodes": 0, "depth": 0}
+    seen: set[int] = set()
+    stack = [(estimator, type(estimator).__name__, None)]
+    while stack:
+        obj, where, width = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        name = type(obj).__name__
+        module = type(obj).__module__
+        if isinstance(obj, dict):
+            stack.extend((v, where, width) for v in obj.values())
+            continue
+        if isinstance(obj, list | tuple | set | frozenset):
+            stack.extend((v, where, width) for v in obj)
+            continue
+        if isinstance(obj, np.ndarray):
+            if obj.dtype == object:
+                stack.extend((v, where, width) for v in obj.ravel())
+            continue
+        if module == "sklearn.tree._tree" and name == "Tree":
+            nodes, depth = _check_sklearn_tree(obj, where, width, limits)
+        elif name == "TreePredictor":
+            nodes, depth = _check_hgb_predictor(obj, where, width, limits)
+        elif name in ("KDTree", "BallTree"):
+            _check_binary_tree(obj, where)
+            continue
+        elif module.startswith("xgboost") and name == "Booster":
+            raw = bytes(obj.save_raw("json"))
+            if (json_depth(raw, limits["max_json_depth"]) or -1) < 0:
+                raise Refused(f"{where}'s XGBoost booster nests too deeply")
+            inner = check_xgboost_document(json.loads(raw), limits, None)
+            facts["trees"] += inner["trees"]
+            facts["nodes"] += inner["nodes"]
+            facts["depth"] = max(facts["depth"], inner["depth"])
+            continue
+        else:
+            if module.startswith("sklearn.svm"):
+                _check_svm(obj, where)
+            state = getattr(obj, "__dict__", None)
+            if isinstance(state, dict):
+                own = state.get("n_features_in_")
+                own = int(own) if isinstance(own, int | np.integer) else None
+                stack.extend((v, f"{where}.{k}" if len(where) < 120 else where, own) for k, v in state.items())
+            continue
+        facts["trees"] += 1
+        facts["nodes"] += nodes
+        facts["depth"] = max(facts["depth"], depth)
+        if facts["trees"] > limits["max_trees"]:
+            raise Refused(f"holds more than {limits['max_trees']:,} trees")
+        if facts["nodes"] > limits["max_total_nodes"]:
+            raise Refused(f"its trees hold more than {limits['max_total_nodes']:,} nodes")
+    return facts
+
+
+def check_skops(data: bytes, header: dict) -> dict:
+    limits = header["limits"]
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise Refused("is not a readable skops file (corrupt or truncated?)") from None
+    if len(entries) > limits["max_zip_entries"]:
+        raise Refused(f"holds {len(entries):,} files, more than {limits['max_zip_entries']:,}")
+    unpacked = sum(entry.file_size for entry in entries)
+    if unpacked > 5 * limits["max_bytes"]:
+        raise Refused(f"unpacks to more than {5 * limits['max_bytes'] // MB:,} MB")
+    names = {entry.filename: entry for entry in entries}
+    if "schema.json" not in names:
+        raise Refused("is not a readable skops file (no schema.json)")
+    try:
+        schema_bytes = archive.read("schema.json")
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
+        raise Refused("is not a readable skops file (corrupt or truncated?)") from None
+    depth = json_depth(schema_bytes, limits["max_schema_depth"])
+    if depth is None:
+        raise Refused(f"has a schema nested deeper than {limits['max_schema_depth']} levels")
+    if depth < 0:
+        raise Refused("is not a readable skops file (its schema is not valid JSON)")
+    try:
+        schema = json.loads(schema_bytes.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise Refused("is not a readable skops file (its schema is not valid JSON)") from None
+    types, loaders, problems = skops_schema_types(schema)
+    if problems:
+        raise Refused("contains " + problems[0] + "; it was not loaded")
+    odd_loaders = sorted(loaders - ALLOWED_LOADERS)
+    if odd_loaders:
+        raise Refused("contains " + ", ".join(odd_loaders[:3]) + " entries (functions, methods or other callables), "
+                      "which are never loaded")
+    allowed = allowed_skops_types(tuple(header.get("trusted") or ()))
+    refused = sorted(types - allowed)
+    import skops.io as sio
+
+    try:
+        untrusted = set(sio.get_untrusted_types(data=data))
+    except Exception as exc:
+        raise Refused(f"is not a readable skops file ({type(exc).__name__})") from None
+    refused = sorted(set(refused) | (untrusted - allowed))
+    if refused:
+        shown = ", ".join(refused[:5]) + (f" and {len(refused) - 5} more" if len(refused) > 5 else "")
+        raise Refused(f"contains types that are not trusted (not on the allow-list): {shown}")
+    try:
+        estimator = sio.loads(data, trusted=sorted(types | untrusted))
+    except Refused:
+        raise
+    except Exception as exc:
+        raise Refused(f"is not a readable skops file ({type(exc).__name__})") from None
+    facts = check_sklearn_object(estimator, limits)
+    facts["types"] = sorted(types | untrusted)
+    names_in = getattr(estimator, "feature_names_in_", None)
+    facts.update({
+        "kind": "sklearn",
+        "type": type(estimator).__name__,
+        "n_features": int(getattr(estimator, "n_features_in_", -1) or -1),
+        "feature_names": [str(n)[:1000] for n in names_in][: limits["max_features"] + 1] if names_in is not None
+        else None,
+        "classes": [str(c)[:200] for c in getattr(estimator, "classes_", [])][: limits["max_classes"] + 1],
+        "predict_proba": hasattr(estimator, "predict_proba"),
+        "predict": hasattr(estimator, "predict"),
+    })
+    if facts["n_features"] > limits["max_features"]:
+        raise Refused(f"expects {facts['n_features']:,} features, more than {limits['max_features']:,}")
+    sample = header.get("frame")
+    if sample and facts["predict"]:
+        facts["predicted"] = _try_predict(estimator, sample)
+    return facts
+
+
+def _try_predict(estimator, sample: dict) -> bool:
+    """Predict the sample rows: an error is fine (the engine reports it later), a crash kills only this child."""
+    import pandas as pd
+
+    try:
+        frame = pd.DataFrame(sample["rows"], columns=sample["columns"])
+        for name in sample.get("categorical", []):
+            frame[name] = frame[name].astype(object)
+        for name in sample.get("numeric", []):
+            frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+        method = estimator.predict_proba if hasattr(estimator, "predict_proba") else estimator.predict
+        method(frame)
+        return True
+    except Exception:
+        return False
+
+
+# --------------------------------------------------------------------------------------------
+# The child
+
+
+def _limit_self(header_limits: dict) -> None:
+    import resource
+
+    memory = int(header_limits["memory_mb"]) * MB
+    cpu = int(header_limits["cpu_seconds"])
+    for limit, value in ((resource.RLIMIT_AS, memory), (resource.RLIMIT_CPU, cpu), (resource.RLIMIT_CORE, 0),
+                         (resource.RLIMIT_FSIZE, OUTPUT_BYTES)):
+        try:
+            _, hard = resource.getrlimit(limit)
+            if hard != resource.RLIM_INFINITY:
+                value = min(value, hard)
+            resource.setrlimit(limit, (value, value if limit != resource.RLIMIT_CPU else value + 5))
+        except (ValueError, OSError):
+            pass
+
+
+def child_main() -> int:
+    """Read the header line and the model bytes from standard input; write one JSON line; exit."""
+    stdin = sys.stdin.buffer
+    line = stdin.readline(HEADER_BYTES)
+    try:
+        header = json.loads(line)
+        limits = header["limits"]
+    except (ValueError, KeyError, TypeError):
+        os.write(1, b'{"ok": false, "reason": "could not be checked (no valid request)"}\n')
+        os._exit(0)
+    _limit_self(limits)
+    data = stdin.read(int(limits["max_bytes"]) + 1)
+    fmt = header.get("format")
+    try:
+        if len(data) > limits["max_bytes"]:
+            raise Refused(f"is over {limits['max_bytes'] // MB:,} MB (XAI_MAX_MB)")
+        if fmt in XGBOOST_FORMATS:
+            facts = check_xgboost(data, fmt, header)
+        elif fmt in SKOPS_FORMATS:
+            facts = check_skops(data, header)
+        else:
+            raise Refused(f"has an unknown format {str(fmt)[:10]!r}")
+        answer = {"ok": True, "facts": facts}
+    except Mismatch as exc:
+        answer = {"ok": False, "mismatch": str(exc)}
+    except Refused as exc:
+        answer = {"ok": False, "reason": str(exc)}
+    except MemoryError:
+        answer = {"ok": False, "code": "memory"}
+    except RecursionError:
+        answer = {"ok": False, "reason": "nests too deeply"}
+    out = (json.dumps(answer, default=str)[: OUTPUT_BYTES - 2] + "\n").encode("utf-8", "replace")
+    os.write(1, out)
+    os._exit(0)  # no finaliser of anything loaded here ever runs
+
+
+# --------------------------------------------------------------------------------------------
+# The parent
+
+
+_SCRIPT = Path(__file__).resolve()
+_CACHE: OrderedDict[str, dict] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
+
+
+def _child_environment() -> dict[str, str]:
+    keep = ("PATH", "PYTHONPATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "VIRTUAL_ENV", "LD_LIBRARY_PATH",
+            "CONDA_PREFIX")
+    env = {k: v for k, v in os.environ.items() if k in keep}
+    env.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+                "MALLOC_ARENA_MAX": "2", "PYTHONDONTWRITEBYTECODE": "1", "OMP_WAIT_POLICY": "PASSIVE",
+                "CUDA_VISIBLE_DEVICES": "", "PYTHONHASHSEED": "0"})
+    return env
+
+
+def _signal_reason(code: int, limits: ModelLimits) -> str:
+    import signal
+
+    number = -code
+    if number in (signal.SIGXCPU, signal.SIGKILL):
+        return f"took more than {limits.cpu_seconds} s of CPU to read (XAI_MODEL_SECONDS)"
+    if number == signal.SIGXFSZ:
+        return "made its reader write too much"
+    names = {signal.SIGSEGV: "a segmentation fault", signal.SIGABRT: "an abort", signal.SIGBUS: "a bus error",
+             signal.SIGFPE: "an arithmetic fault", signal.SIGILL: "an illegal instruction"}
+    return f"crashed its reader ({names.get(number, f'signal {number}')}), so it is corrupt or hostile"
+
+
+def check_model_bytes(
+    data: bytes,
+    name: str,
+    fmt: str,
+    expected: dict | None = None,
+    limits: ModelLimits | None = None,
+    trusted: tuple[str, ...] = (),
+    sample: dict | None = None,
+) -> dict:
+    """Check a model file's bytes in a child process; the facts it found, or InputError with one line.
+
+    ``fmt``: ``json``, ``ubj`` or ``skops``. ``expected``: what the table needs (``features``: how many;
+    ``names``: their names). ``sample``: a few rows to predict (``rows`` of codes for XGBoost; ``frame`` for
+    scikit-learn: ``columns``, ``rows``, ``categorical``, ``numeric``). The same bytes and settings are
+    checked once per process (a small cache keyed by their SHA-256).
+    """
+    limits = limits or ModelLimits.from_env()
+    shown = Path(str(name or "model")).name[:100] or "model"
+    header = {"name": shown, "format": fmt, "limits": asdict(limits), "expected": expected or {},
+              "trusted": list(trusted)}
+    if fmt in XGBOOST_FORMATS and sample and sample.get("rows"):
+        header["sample"] = sample["rows"]
+    if fmt in SKOPS_FORMATS and sample and sample.get("frame"):
+        header["frame"] = sample["frame"]
+    line = json.dumps(header, default=str, allow_nan=True).encode("utf-8")
+    if len(line) >= HEADER_BYTES:
+        header.pop("sample", None)
+        header.pop("frame", None)
+        line = json.dumps(header, default=str).encode("utf-8")
+    key = hashlib.sha256(line + b"\n" + hashlib.sha256(data).digest()).hexdigest()
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return dict(_CACHE[key])
+    if len(data) > limits.max_bytes:
+        raise InputError(f"model file {shown} is over the limit of {limits.max_bytes // MB:,} MB (XAI_MAX_MB); "
+                         "it was not loaded.")
+    answer = _run_child(line, data, limits)
+    if answer.get("ok") and isinstance(answer.get("facts"), dict):
+        facts = answer["facts"]
+        with _CACHE_LOCK:
+            _CACHE[key] = dict(facts)
+            while len(_CACHE) > _CACHE_SIZE:
+                _CACHE.popitem(last=False)
+        return facts
+    if answer.get("mismatch"):
+        raise InputError(" ".join(str(answer["mismatch"]).split())[:400])
+    advice = ADVICE.get(fmt, ADVICE["json"])
+    code = answer.get("code")
+    if code == "memory":
+        reason = f"needs more than {limits.memory_mb:,} MB of memory to read (XAI_MODEL_MEMORY_MB)"
+    elif code == "signal":
+        reason = _signal_reason(answer["signal"], limits)
+    elif code == "timeout":
+        reason = f"took more than {answer['seconds']:.0f} s to check"
+    else:
+        reason = str(answer.get("reason") or "could not be checked (its reader stopped without an answer)")
+    reason = " ".join(reason.split())[:400]
+    raise InputError(f"model file {shown} {reason}; it was not loaded. {advice}")
+
+
+ADVICE = {
+    "json": "Save it again with XGBoost's model.save_model('model.json').",
+    "ubj": "Save it again with XGBoost's model.save_model('model.ubj').",
+    "skops": "Save the model with standard scikit-learn types only: skops.io.dump(model, 'model.skops').",
+}
+
+
+def _run_child(line: bytes, data: bytes, limits: ModelLimits) -> dict:
+    wall = max(10.0, limits.cpu_seconds * 2.0)
+    with tempfile.TemporaryDirectory(prefix="xai-model-check-") as folder, \
+            tempfile.TemporaryFile(dir=folder) as out, tempfile.TemporaryFile(dir=folder) as err:
+        began = time.monotonic()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-P", str(_SCRIPT)], stdin=subprocess.PIPE, stdout=out, stderr=err,
+                cwd=folder, env=_child_environment(), start_new_session=True, close_fds=True,
+            )
+        except OSError as exc:
+            return {"ok": False, "reason": f"could not be checked ({exc.strerror or type(exc).__name__})"}
+        try:
+            process.communicate(line + b"\n" + data, timeout=wall)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            return {"ok": False, "code": "timeout", "seconds": time.monotonic() - began}
+        except BrokenPipeError:
+            process.wait()
+        if process.returncode < 0:
+            return {"ok": False, "code": "signal", "signal": process.returncode}
+        out.seek(0)
+        text = out.read(OUTPUT_BYTES).decode("utf-8", "replace").strip().splitlines()
+        try:
+            answer = json.loads(text[-1]) if text else {}
+        except ValueError:
+            answer = {}
+        if not isinstance(answer, dict) or "ok" not in answer:
+            err.seek(0)
+            tail = err.read(OUTPUT_BYTES).decode("utf-8", "replace")
+            if "MemoryError" in tail or "bad_alloc" in tail or "Cannot allocate" in tail:
+                return {"ok": False, "code": "memory"}
+            return {"ok": False, "reason": "could not be checked (its reader stopped without an answer)"}
+        return answer
+
+
+if __name__ == "__main__":
+    child_main()
