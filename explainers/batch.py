@@ -606,21 +606,14 @@ def _result_frame(ctx: _Context, model, raw: pd.DataFrame, offset: int, with_sha
 
 
 def _select(frame: pd.DataFrame, where: str) -> np.ndarray:
-    """The rows that a pandas query expression picks (as a boolean array)."""
+    """The rows that a ``--where`` filter picks (as a boolean array). The filter is parsed by
+    :mod:`explainers.expressions` (columns, literals, comparisons, in, and/or/not), never run as code."""
+    from .expressions import FilterError, parse_filter
+
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            mask = frame.eval(where)
-    except Exception as exc:
-        reason = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-        raise InputError(
-            f"--where {where!r} could not be evaluated ({reason}); write a pandas query on the columns, "
-            "for example \"score < 0.5 and Age > 30\"."
-        ) from None
-    if not isinstance(mask, pd.Series) or not pd.api.types.is_bool_dtype(mask.dtype):
-        raise InputError(f"--where {where!r} does not give true or false for each row; write a condition "
-                         "such as \"score < 0.5\".")
-    return mask.to_numpy(dtype=bool)
+        return parse_filter(where).mask(frame)
+    except FilterError as exc:
+        raise InputError(f"--where {where!r} could not be evaluated: the filter {exc.detail}") from None
 
 
 def _empty_outputs(info: _BoosterInfo, features: list[str], target: str | None) -> pd.DataFrame:
@@ -1283,7 +1276,8 @@ def add_batch_parser(commands) -> None:
                        help=f"rows per partition (default {DEFAULT_PARTITION_ROWS:,}); bounds each worker's memory")
     batch.add_argument("--counterfactuals", type=int, default=0,
                        help="counterfactuals per row chosen by --where (0 to 20; default 0)")
-    batch.add_argument("--where", help="pandas query choosing rows for counterfactuals, e.g. \"score < 0.5\"")
+    batch.add_argument("--where", help="filter choosing rows for counterfactuals: columns, values, comparisons, "
+                       "in [...], and/or/not, e.g. \"score < 0.5 and Age > 30\"")
     batch.add_argument("--max-counterfactual-rows", type=int, default=DEFAULT_MAX_COUNTERFACTUAL_ROWS,
                        help=f"at most this many rows get counterfactuals (default {DEFAULT_MAX_COUNTERFACTUAL_ROWS:,})")
     batch.add_argument("--seed", type=int, default=0, help="seed of the counterfactual search and samples")
