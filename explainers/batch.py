@@ -1315,27 +1315,82 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def results_root() -> Path:
+    """The folder the dashboard may read batch results from: ``XAI_BATCH_ROOT``, else ``results/`` in the
+    working directory."""
+    configured = os.environ.get(BATCH_ROOT_VARIABLE, "").strip()
+    return Path(configured).expanduser() if configured else Path.cwd() / "results"
+
+
+def list_results(root: str | Path | None = None, depth: int = 3) -> list[str]:
+    """The results folders under ``root`` (default :func:`results_root`): paths relative to it, with ``/``,
+    of every folder up to ``depth`` levels down that holds a ``manifest.json``. Links that lead outside the
+    root are not followed; a missing root gives an empty list."""
+    base = Path(root if root is not None else results_root())
+    try:
+        resolved = base.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return []
+    found: list[str] = []
+    stack: list[tuple[Path, int]] = [(resolved, 0)]
+    while stack and len(found) < 1000:
+        folder, level = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if not entry.is_dir() or entry.name.startswith("."):
+                    continue
+                real = Path(entry.path).resolve(strict=True)
+            except (OSError, RuntimeError):
+                continue
+            if real != resolved and resolved not in real.parents:
+                continue
+            if (real / MANIFEST).is_file():
+                found.append(Path(entry.path).relative_to(resolved).as_posix())
+            if level + 1 < depth:
+                stack.append((Path(entry.path), level + 1))
+    return sorted(found)
+
+
 def open_results(folder: str | Path, root: str | Path | None = None) -> BatchResults:
     """Open a results folder written by the batch command (it must hold ``manifest.json``).
 
-    ``root``: when given (or set in ``XAI_BATCH_ROOT``), the folder must lie inside it.
+    ``root``: when given (or set in ``XAI_BATCH_ROOT``), ``folder`` is a path relative to it (an absolute path
+    must lie inside it); ``..``, and links that lead outside it, are refused. A folder that is missing and one
+    that is not allowed get the same error (code ``not_found``), which names only ``folder`` as given.
     """
-    path = Path(str(folder).strip()).expanduser()
-    root = root if root is not None else os.environ.get(BATCH_ROOT_VARIABLE)
+    text = str(folder).strip()
+    root = root if root is not None else (os.environ.get(BATCH_ROOT_VARIABLE) or None)
+    unavailable = BatchFolderError("not_found", f"{text} is not a batch results folder here; choose one from the list.")
+    if not text or "\x00" in text:
+        raise unavailable
     if root:
-        resolved, base = path.resolve(), Path(root).expanduser().resolve()
-        if resolved != base and base not in resolved.parents:
-            raise BatchFolderError("outside_root", f"{folder} is outside {base} ({BATCH_ROOT_VARIABLE}).")
+        if ".." in Path(text).parts or ".." in text.replace("\\", "/").split("/"):
+            raise unavailable
+        try:
+            base = Path(root).expanduser().resolve(strict=True)
+            path = (base / text).resolve(strict=True)
+        except (OSError, RuntimeError, ValueError):
+            raise unavailable from None
+        if path != base and base not in path.parents:
+            raise unavailable
+    else:
+        path = Path(text).expanduser()
     if not path.is_dir():
-        raise BatchFolderError("not_found", f"{folder} is not a folder; check the path.")
+        raise unavailable
     if not (path / MANIFEST).is_file():
-        raise BatchFolderError("no_manifest", f"{folder} holds no {MANIFEST}; give the --out folder of a batch run.")
+        if root:
+            raise unavailable
+        raise BatchFolderError("no_manifest", f"{text} holds no {MANIFEST}; give the --out folder of a batch run.")
     try:
         manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise BatchFolderError("bad_manifest", f"{path / MANIFEST} cannot be read.") from None
+        raise BatchFolderError("bad_manifest", f"the {MANIFEST} of {text} cannot be read.") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or "schema" not in manifest:
-        raise BatchFolderError("bad_manifest", f"{path / MANIFEST} is not a batch manifest.")
+        raise BatchFolderError("bad_manifest", f"the {MANIFEST} of {text} is not a batch manifest.")
     return BatchResults(path, manifest)
 
 

@@ -1,6 +1,8 @@
 """Batch results: global views and row lookups over the Parquet files that ``python -m explainers batch`` wrote.
 
-An operator-side page: it reads a folder on the server (``XAI_BATCH_ROOT``, when set, bounds which).
+The folder is chosen from a list of the results folders under the results root (``XAI_BATCH_ROOT``, default
+``results/`` in the working directory), never typed: a visitor cannot make the server open another path,
+and the messages name only the folder as listed, never a server path.
 Every number comes from :mod:`explainers.batch` (DuckDB over the files, never loaded whole): mean |SHAP|
 over all rows, a seeded sample for the beeswarm and dependence charts, and one row by its key.
 """
@@ -13,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from explainers import charts
-from explainers.batch import BASE_COLUMN, BatchFolderError, BatchResults, open_results
+from explainers.batch import BASE_COLUMN, BatchFolderError, BatchResults, list_results, open_results, results_root
 from pages.common import chart, tr
 from pages.state import leave_legacy_multipage_mode
 
@@ -21,28 +23,28 @@ SAMPLE_ROWS = 2000
 
 
 @st.cache_data(show_spinner=False)
-def cached_importance(folder: str, stamp: str) -> pd.Series:
-    return open_results(folder).importance()
+def cached_importance(folder: str, root: str, stamp: str) -> pd.Series:
+    return open_results(folder, root).importance()
 
 
 @st.cache_data(show_spinner=False)
-def cached_summary(folder: str, stamp: str) -> dict:
-    return open_results(folder).summary()
+def cached_summary(folder: str, root: str, stamp: str) -> dict:
+    return open_results(folder, root).summary()
 
 
 @st.cache_data(show_spinner=False)
-def cached_sample(folder: str, stamp: str, rows: int, seed: int) -> pd.DataFrame:
-    return open_results(folder).sample(rows, seed)
+def cached_sample(folder: str, root: str, stamp: str, rows: int, seed: int) -> pd.DataFrame:
+    return open_results(folder, root).sample(rows, seed)
 
 
 @st.cache_data(show_spinner=False)
-def cached_row(folder: str, stamp: str, key: int) -> pd.DataFrame:
-    return open_results(folder).row(key)
+def cached_row(folder: str, root: str, stamp: str, key: int) -> pd.DataFrame:
+    return open_results(folder, root).row(key)
 
 
 @st.cache_data(show_spinner=False)
-def cached_counterfactuals(folder: str, stamp: str, key: int) -> pd.DataFrame:
-    return open_results(folder).counterfactuals(key)
+def cached_counterfactuals(folder: str, root: str, stamp: str, key: int) -> pd.DataFrame:
+    return open_results(folder, root).counterfactuals(key)
 
 
 def _stamp(results: BatchResults) -> str:
@@ -59,13 +61,18 @@ leave_legacy_multipage_mode()  # a deep link straight into pages/ on a fresh ser
 t = tr()
 st.title(t("batch.title"))
 st.caption(t("batch.intro"))
-folder = st.text_input(t("batch.folder"), key="batch_folder", help=t("batch.folder_help"),
-                       placeholder="/srv/results/credit-2025").strip()
-if not folder:
+root = str(results_root())
+choices = list_results(root)
+if not choices:
+    st.info(t("batch.none"))
+    st.stop()
+folder = st.selectbox(t("batch.folder"), choices, index=None, key="batch_folder", help=t("batch.folder_help"),
+                      placeholder=t("batch.prompt"))
+if folder is None:
     st.info(t("batch.prompt"))
     st.stop()
 try:
-    results = open_results(folder)
+    results = open_results(folder, root)
 except BatchFolderError as exc:
     st.error(t(f"batch.{exc.code}", folder=folder), icon=":material/error:")
     st.stop()
@@ -82,7 +89,7 @@ if done < len(partitions):
 
 names = {feature: feature.replace("_", " ") for feature in results.features}
 space = manifest.get("shap", {}).get("space", "raw")
-summary = cached_summary(str(results.folder), stamp)
+summary = cached_summary(folder, root, stamp)
 columns = st.columns(4)
 columns[0].metric(t("batch.rows"), t.number(summary["rows"], 0))
 columns[1].metric(t("batch.partitions"), f"{done} / {len(partitions)}")
@@ -107,7 +114,7 @@ if stage.get("selected", 0) > stage.get("settings", {}).get("max_rows", float("i
 
 # --- importance over every row (DuckDB: one scan of the SHAP columns)
 st.subheader(t("batch.importance"))
-importance = cached_importance(str(results.folder), stamp)
+importance = cached_importance(folder, root, stamp)
 left, right = st.columns([1, 1])
 with left:
     view = SimpleNamespace(importance=importance, shap=SimpleNamespace(space=space))
@@ -118,7 +125,7 @@ with right:
 
 # --- a seeded sample for the beeswarm and dependence charts
 seed = int(manifest.get("seed", 0))
-sample = cached_sample(str(results.folder), stamp, SAMPLE_ROWS, seed)
+sample = cached_sample(folder, root, stamp, SAMPLE_ROWS, seed)
 sampled = results.global_shap(sample)
 features = results.feature_frame(sample)
 ordered = [f for f in importance.index if f in names]
@@ -134,7 +141,7 @@ chart(charts.dependence(sampled, features, feature, None, names, tr=t),
 st.subheader(t("batch.lookup"))
 key = int(st.number_input(t("batch.row"), min_value=0, max_value=max(results.total_rows - 1, 0), step=1,
                           key="batch_row", help=t("batch.row_help")))
-row = cached_row(str(results.folder), stamp, key)
+row = cached_row(folder, root, stamp, key)
 if row.empty:
     st.warning(t("batch.row_missing", row=key))
     st.stop()
@@ -154,7 +161,7 @@ st.dataframe(table, key="batch_row_table")
 
 if manifest.get("counterfactuals"):
     st.subheader(t("batch.counterfactuals"))
-    found = cached_counterfactuals(str(results.folder), stamp, key)
+    found = cached_counterfactuals(folder, root, stamp, key)
     if found.empty:
         st.caption(t("batch.no_counterfactuals"))
     else:

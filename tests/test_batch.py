@@ -210,15 +210,16 @@ def test_interrupted_run_finishes_like_an_uninterrupted_one(model_file, cluster,
 
 
 
-def test_dashboard_importance_equals_pandas_over_all_files(big, navigation_mode, tmp_path):
+def test_dashboard_importance_equals_pandas_over_all_files(big, navigation_mode, monkeypatch):
+    monkeypatch.setenv("XAI_BATCH_ROOT", str(big["root"]))
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["dataset"] = "credit"
     at.run()
     at.switch_page("pages/batch_results.py").run()
     assert not at.exception, [e.value for e in at.exception]
-    at.text_input(key="batch_folder").set_value(str(tmp_path)).run()
-    assert len(at.error) == 1 and "manifest.json" in at.error[0].value
-    at.text_input(key="batch_folder").set_value(str(big["out"])).run()
+    picker = at.selectbox(key="batch_folder")
+    assert picker.options == ["out"] and picker.value is None  # chosen from the results root, never typed
+    picker.set_value("out").run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error
     shown = next(frame.value for frame in at.dataframe if "mean |SHAP|" in frame.value.columns)["mean |SHAP|"]
