@@ -7,6 +7,9 @@ everywhere; the palette is Okabe-Ito, safe for colour-blind readers. Every funct
 
 from __future__ import annotations
 
+import html
+import textwrap
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -33,6 +36,12 @@ def _finish(figure: go.Figure, title: str, height: int = 420) -> go.Figure:
     return figure
 
 
+def wrap(label: str, width: int = 42) -> str:
+    """A long axis label over several lines (Plotly breaks lines only at ``<br>``), so the bars keep their room.
+    The text is escaped first: Plotly reads tags such as ``<a>`` in labels, and labels carry data values."""
+    return "<br>".join(textwrap.wrap(html.escape(label, quote=False), width)) or html.escape(label)
+
+
 def direction_colours(values) -> list[str]:
     return [TOWARD_POSITIVE if v >= 0 else TOWARD_NEGATIVE for v in values]
 
@@ -50,7 +59,7 @@ def waterfall_steps(
     order = values.abs().sort_values(ascending=False).index
     cut = max_features if len(order) > max_features + 1 else len(order)
     shown, rest = list(order[:cut]), list(order[cut:])
-    names = [f"{labels.get(c, c)} = {tr.value(features[c])}" for c in shown]
+    names = [wrap(f"{labels.get(c, c)} = {tr.value(features[c])}") for c in shown]
     deltas = [float(values[c]) for c in shown]
     columns = [str(c) for c in shown]
     if rest:
@@ -90,8 +99,13 @@ def waterfall(
     )
     axis = tr("charts.probability_points") if shap.space == "probability" else tr(
         "charts.model_output", space=_space(tr, shap.space))
-    figure.update_xaxes(title=axis)
-    return _finish(figure, tr("charts.why"), height=max(360, 32 * (len(names) + 2)))
+    # Room on both sides for the numbers printed beside the bars.
+    path = np.cumsum([base, *deltas])
+    low, high = min(path.min(), 0.0), path.max()
+    pad = 0.15 * max(high - low, 1e-9)
+    figure.update_xaxes(title=axis, range=[low - pad, high + pad])
+    lines = sum(name.count("<br>") + 1 for name in names)
+    return _finish(figure, tr("charts.why"), height=max(360, 20 * lines + 16 * len(names) + 120))
 
 
 def attribution_comparison(
@@ -109,7 +123,7 @@ def attribution_comparison(
     for name, series, pattern in (("SHAP", shap_series, ""), ("LIME", lime_series, "/")):
         scaled = series[order] / max(series.abs().max(), 1e-12)
         figure.add_bar(
-            y=[labels.get(c, c) for c in order], x=scaled, name=name, orientation="h",
+            y=[wrap(labels.get(c, c)) for c in order], x=scaled, name=name, orientation="h",
             marker={"color": direction_colours(scaled), "pattern": {"shape": pattern}},
             customdata=series[order], hovertemplate="%{y}: %{customdata:.4f}<extra>" + name + "</extra>",
         )
@@ -121,7 +135,7 @@ def attribution_comparison(
 def importance_bar(result: GlobalShap, labels: dict[str, str], max_features: int = 15,
                    tr: Translator = ENGLISH) -> go.Figure:
     top = result.importance.iloc[:max_features][::-1]
-    figure = go.Figure(go.Bar(x=top.to_numpy(), y=[labels.get(c, c) for c in top.index], orientation="h",
+    figure = go.Figure(go.Bar(x=top.to_numpy(), y=[wrap(labels.get(c, c)) for c in top.index], orientation="h",
                               marker={"color": NEUTRAL}))
     figure.update_xaxes(title=tr("charts.mean_abs_shap", space=_space(tr, result.shap.space)))
     return _finish(figure, tr("charts.importance"), height=max(360, 28 * len(top) + 80))
@@ -158,7 +172,7 @@ def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str],
             name=labels.get(name, name), showlegend=False,
             text=[tr.value(v) for v in raw], hovertemplate="%{text}<br>SHAP %{x:.3f}<extra></extra>",
         )
-    figure.update_yaxes(tickvals=list(range(len(top))), ticktext=[labels.get(c, c) for c in top])
+    figure.update_yaxes(tickvals=list(range(len(top))), ticktext=[wrap(labels.get(c, c)) for c in top])
     figure.add_vline(x=0, line_color="#666666", line_width=1)
     figure.update_xaxes(title=tr("charts.beeswarm_axis", space=_space(tr, result.shap.space)))
     return _finish(figure, tr("charts.beeswarm"), height=max(380, 34 * len(top) + 100))
@@ -284,7 +298,7 @@ def shap_before_after(before: dict[str, float], after: dict[str, float], labels:
     order = both.abs().max(axis=1).sort_values(ascending=False).index[:max_features][::-1]
     figure = go.Figure()
     for name, opacity in (("original", 0.45), ("edited", 1.0)):
-        figure.add_bar(y=[labels.get(c, c) for c in order], x=both.loc[order, name], name=tr(f"whatif.{name}"),
+        figure.add_bar(y=[wrap(labels.get(c, c)) for c in order], x=both.loc[order, name], name=tr(f"whatif.{name}"),
                        orientation="h", opacity=opacity,
                        marker={"color": direction_colours(both.loc[order, name])})
     figure.update_layout(barmode="group")

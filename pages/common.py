@@ -147,6 +147,11 @@ def outcome_phrase(ws: Workspace) -> str:
     return t("common.predicted", target=spec.target)
 
 
+def colour_note(ws: Workspace) -> str:
+    """What blue and orange mean: toward the favourable outcome, or up and down for a regression."""
+    return tr()("common.colour_note" if ws.model.is_classifier else "common.colour_note_regression")
+
+
 def class_label(ws: Workspace, value: object) -> str:
     return ws.dataset.spec.class_label(str(value), language())
 

@@ -10,6 +10,7 @@ from explainers.narrative import Narrative, narrate, outcome_effects
 from pages.common import (
     chart,
     class_label,
+    colour_note,
     current,
     evaluation,
     labels,
@@ -105,7 +106,9 @@ lime = cached_lime(name, model.model_hash, row, ws.seed)
 
 left, middle, right = st.columns(3)
 left.metric(t("local.prediction_for", row=row), headline, help=detail)
-middle.metric(t("local.score"), t.fixed(float(model.score(frame)[0]), 4), help=outcome_phrase(ws))
+score = float(model.score(frame)[0])  # shown as the narrative states it: a percentage, or the target's units
+middle.metric(t("local.score"), t.percent(score, 1) if model.is_classifier else t.number(score, 2),
+              help=outcome_phrase(ws))
 actual = dataset.target.iloc[row]
 right.metric(t("local.actual"), class_label(ws, actual) if model.is_classifier else t.number(float(actual), 3))
 
@@ -130,15 +133,15 @@ scale, digits = (100.0, 1) if shown.space == "probability" else (1.0, 4)
 left, right = st.columns([3, 2])
 with left:
     chart(charts.waterfall(shown, frame.iloc[0], names, tr=t),
-          t("local.waterfall_caption", colours=t("common.colour_note"),
+          t("local.waterfall_caption", colours=colour_note(ws),
             space=t("charts.probability_points") if shown.space == "probability" else t(f"space.{shown.space}")),
           "local_waterfall")
 with right:
     effect_table = pd.DataFrame({
+        t("local.effect"): [t.fixed(scale * shown.row()[f], digits) for f in dataset.feature_names],
+        t("local.value"): [t.value(v) for v in frame.iloc[0].tolist()],
         t("local.feature"): [names[f] for f in dataset.feature_names],
         t("local.column"): dataset.feature_names,
-        t("local.value"): [t.value(v) for v in frame.iloc[0].tolist()],
-        t("local.effect"): [t.fixed(scale * shown.row()[f], digits) for f in dataset.feature_names],
     })
     order = pd.Series(shown.row()).abs().reindex(dataset.feature_names).to_numpy().argsort()[::-1]
     st.dataframe(effect_table.iloc[order], hide_index=True)
@@ -152,13 +155,15 @@ with left:
     chart(charts.attribution_comparison(shap.row(), lime, names, tr=t), t("local.compare_caption"), "local_compare")
 with right:
     table = pd.DataFrame({
-        t("local.feature"): [names[f] for f in dataset.feature_names],
-        t("local.column"): dataset.feature_names,
         t("local.shap_space", space=t(f"space.{shap.space}")): [shap.row()[f] for f in dataset.feature_names],
         "LIME": [lime.weights[f] for f in dataset.feature_names],
+        t("local.feature"): [names[f] for f in dataset.feature_names],
+        t("local.column"): dataset.feature_names,
         t("local.meaning"): [meanings(ws)[f] for f in dataset.feature_names],
     })
-    table = table.iloc[table.iloc[:, 2].abs().to_numpy().argsort()[::-1]]
-    st.dataframe(table.round(4), hide_index=True)
+    table = table.iloc[table.iloc[:, 0].abs().to_numpy().argsort()[::-1]]
+    for number_column in table.columns[:2]:  # in the session's number format, as the chart's hovers
+        table[number_column] = [t.fixed(v, 4) for v in table[number_column]]
+    st.dataframe(table, hide_index=True)
     st.caption(t("local.lime_fit", score=t.fixed(lime.score, 2), seed=lime.seed,
                  samples=t.number(lime.num_samples, 0)))

@@ -9,7 +9,18 @@ from explainers import charts, frame_of, shap_values
 from explainers.counterfactuals import plain, prediction_dict
 from explainers.global_views import partial_dependence
 from explainers.narrative import narrate
-from pages.common import chart, class_label, current, labels, language, meanings, outcome_phrase, prediction_text, tr
+from pages.common import (
+    chart,
+    class_label,
+    colour_note,
+    current,
+    labels,
+    language,
+    meanings,
+    outcome_phrase,
+    prediction_text,
+    tr,
+)
 from pages.state import page_state, remembered_widget
 
 t = tr()
@@ -103,7 +114,7 @@ shap_before, shap_after = both_shap.row(0), both_shap.row(1)
 left, right = st.columns([3, 2])
 with left:
     chart(charts.shap_before_after(shap_before, shap_after, names, tr=t),
-          t("whatif.shap_caption", colours=t("common.colour_note")), "whatif_shap")
+          t("whatif.shap_caption", colours=colour_note(ws)), "whatif_shap")
 with right:
     table = pd.DataFrame({t("whatif.original"): shap_before, t("whatif.edited"): shap_after})
     table[t("whatif.change")] = table[t("whatif.edited")] - table[t("whatif.original")]
