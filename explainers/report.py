@@ -1368,8 +1368,47 @@ def _html_table(block: Table) -> str:
 # Markdown
 
 
+# Text from the data (column names, values, class labels, spec and use-case texts) reaches the Markdown
+# as text, never as markup: HTML is written as entities (&lt; &gt;), Markdown's punctuation is backslash-
+# escaped, line starts that would open a heading, list, quote or setext underline are escaped, and
+# "://" and "www." get a zero-width space so that no viewer turns a value into a link. The only markup kept
+# is the report's own **bold** (the message catalogue's), re-applied around escaped text.
+_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^( {0,3})([#+=-])", re.MULTILINE)
+_MD_ORDERED = re.compile(r"^( {0,3}\d{1,9})([.)])", re.MULTILINE)
+_ZERO_WIDTH = "\u200b"
+
+
+def md_text(text: object) -> str:
+    """``text`` as Markdown that shows exactly these characters and runs or links nothing."""
+    out = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    out = _MD_PUNCTUATION.sub(r"\\\1", out)
+    out = out.replace("://", ":" + _ZERO_WIDTH + "//")
+    out = re.sub(r"(?i)\b(www)\.", lambda m: m.group(1) + _ZERO_WIDTH + ".", out)
+    out = _MD_LINE_START.sub(r"\1\\\2", out)
+    return _MD_ORDERED.sub(r"\1\\\2", out)
+
+
+def _md_inline(text: str) -> str:
+    """Escaped text with the report's own **bold** kept."""
+    parts = _BOLD.split(str(text))
+    out = []
+    for i, part in enumerate(parts):
+        out.append(f"**{md_text(part)}**" if i % 2 else md_text(part))
+    return "".join(out)
+
+
+def _md_line(text: str) -> str:
+    return _md_inline(" ".join(str(text).split()))
+
+
 def _md_cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+    return "<br>".join(_md_inline(line) for line in str(text).split("\n"))
+
+
+def _md_fence(text: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def _md_table(block: Table) -> str:
@@ -1388,27 +1427,29 @@ def _md_table(block: Table) -> str:
 
 def _render_markdown(report: Report) -> str:
     tr = report.tr
-    out = [f"# {report.title}", "", f"_{report.subtitle}_", "", f"**{tr('report.contents')}**", ""]
-    out += [f"{i}. [{title}](#{anchor})" for i, (anchor, title) in enumerate(report.sections, 1)]
+    out = [f"# {_md_line(report.title)}", "", f"_{_md_line(report.subtitle)}_", "",
+           f"**{md_text(tr('report.contents'))}**", ""]
+    out += [f"{i}. [{_md_line(title)}](#{html.escape(anchor)})" for i, (anchor, title) in enumerate(report.sections, 1)]
     out.append("")
     for block in report.blocks:
         if isinstance(block, Heading):
-            anchor = f'<a id="{block.anchor}"></a>\n' if block.anchor else ""
-            out += [f"{anchor}{'#' * block.level} {block.text}", ""]
+            anchor = f'<a id="{html.escape(block.anchor)}"></a>\n' if block.anchor else ""
+            out += [f"{anchor}{'#' * block.level} {_md_line(block.text)}", ""]
         elif isinstance(block, Paragraph):
             if block.style == "code":
-                out += ["```", block.text, "```", ""]
+                fence = _md_fence(block.text)
+                out += [fence, block.text, fence, ""]
             elif block.style == "lead":
-                out += ["> " + block.text.replace("\n", "\n> "), ""]
+                out += ["> " + _md_inline(block.text).replace("\n", "\n> "), ""]
             else:
-                out += [block.text.replace("\n", "  \n"), ""]
+                out += [_md_inline(block.text).replace("\n", "  \n"), ""]
         elif isinstance(block, Table):
             out += [_md_table(block), ""]
         elif isinstance(block, Chart):
             data = base64.b64encode(report.png(block)).decode("ascii")
-            alt = block.title.replace("[", "(").replace("]", ")").replace("\n", " ")
-            out += [f"![{alt}](data:image/png;base64,{data})", "", f"_{block.caption}_", ""]
-    out += ["---", "", tr("report.footer", date=_when(tr, report.stamp.generated)), ""]
+            alt = md_text(" ".join(block.title.split()))
+            out += [f"![{alt}](data:image/png;base64,{data})", "", f"_{_md_line(block.caption)}_", ""]
+    out += ["---", "", md_text(tr("report.footer", date=_when(tr, report.stamp.generated))), ""]
     return "\n".join(out)
 
 
@@ -1541,8 +1582,8 @@ def _pdf_estimate(pdf, report: Report, block: Block) -> float:
 def _pdf_paragraph(pdf, block: Paragraph) -> None:
     text = block.text
     markdown = "**" in text and "--" not in text and "__" not in text
-    if not markdown:
-        text = text.replace("**", "")
+    # fpdf2's markdown reads [text](url) as a link: text from the data never becomes one
+    text = text.replace("](", "] (") if markdown else text.replace("**", "")
     if block.style == "code":
         pdf.set_font("DejaVuMono", "", 7.5)
         pdf.set_fill_color(246, 248, 250)
