@@ -209,7 +209,7 @@ def partial_dependence_figure(result: PartialDependence, label: str, score_name:
                               title: str | None = None, probability: bool = False,
                               tr: Translator = ENGLISH) -> go.Figure:
     """ICE lines (thin, grey) and their average (thick); the current value and threshold marked."""
-    categorical = isinstance(result.grid[0], str)
+    categorical = bool(getattr(result, "categorical", False)) or isinstance(result.grid[0], str)
     x = [str(g) for g in result.grid] if categorical else result.grid
     figure = go.Figure()
     for line in result.ice[: min(len(result.ice), 100)] if len(result.ice) > 1 else []:
@@ -222,8 +222,15 @@ def partial_dependence_figure(result: PartialDependence, label: str, score_name:
         figure.add_hline(y=threshold, line_dash="dash", line_color=ACCENT,
                          annotation_text=tr("charts.threshold", value=tr.number(threshold)))
     if current is not None and not (isinstance(current, float) and np.isnan(current)):
-        figure.add_vline(x=str(current) if categorical else float(current), line_color="#000000",
-                         line_dash="dot", annotation_text=tr("charts.current_value"))
+        if categorical:  # a category axis places category i at i; plotly cannot average text positions
+            if str(current) in x:
+                figure.add_vline(x=x.index(str(current)), line_color="#000000", line_dash="dot",
+                                 annotation_text=tr("charts.current_value"))
+        else:
+            figure.add_vline(x=float(current), line_color="#000000", line_dash="dot",
+                             annotation_text=tr("charts.current_value"))
+    if categorical:
+        figure.update_xaxes(type="category", categoryorder="array", categoryarray=x)
     figure.update_xaxes(title=label)
     figure.update_yaxes(title=score_name)
     if probability:

@@ -89,6 +89,7 @@ class PartialDependence:
     grid: list
     ice: np.ndarray
     rows: np.ndarray
+    categorical: bool = False  # the grid is the feature's categories (a curve over them, in their order)
 
     @property
     def average(self) -> np.ndarray:
@@ -123,12 +124,18 @@ def partial_dependence(
     typed = dataset.coerce(rows)
     repeated = typed.loc[typed.index.repeat(len(grid))].reset_index(drop=True)
     values = np.tile(np.asarray(grid, dtype=object), len(typed))
-    if dataset.info[feature].kind == "categorical":
-        repeated[feature] = pd.Categorical(values, categories=list(dataset.info[feature].categories))
+    categorical = dataset.info[feature].kind == "categorical"
+    if categorical:
+        categories = list(dataset.info[feature].categories)
+        unknown = [g for g in grid if g not in categories]
+        if unknown:
+            raise InputError(f"{unknown[0]!r} is not a category of {feature!r}; choose among: "
+                             + ", ".join(map(str, categories[:30])) + ".")
+        repeated[feature] = pd.Categorical(values, categories=categories)
     else:
         repeated[feature] = values.astype("float64")
     scores = model.score(repeated).reshape(len(typed), len(grid))
-    return PartialDependence(feature, grid, scores, np.asarray(rows.index))
+    return PartialDependence(feature, grid, scores, np.asarray(rows.index), categorical)
 
 
 def row_shortcuts(model: TabularModel, evaluation_rows: np.ndarray | None = None) -> dict[str, int]:

@@ -40,6 +40,7 @@ PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
 BATCH_ROWS = 1000
 XGBOOST_FORBIDDEN = ("[", "]", "<")
 MAX_TRAIN_ROWS = 50_000  # larger tables train on a seeded sample of the training split
+MIN_ROWS = 10  # smaller tables cannot be split into training and test rows usefully
 GPU_SHAP_ROWS = 10_000  # from this many rows, TreeSHAP runs on the GPU when one answers
 DEVICE_ENV = "XAI_DEVICE"  # "auto" (default), "cpu" or "cuda"
 CACHE_FORMAT = 2  # bump when what the model cache stores changes; older entries are then retrained
@@ -231,10 +232,29 @@ def warm_up(model: TabularModel) -> None:
     _ = model.estimator
 
 
+def minimum_rows(dataset: Dataset) -> int:
+    """The fewest rows the 80/20 split (and a model trained on it) needs: MIN_ROWS, and for a classifier
+    enough that the test rows can hold every class (five per class)."""
+    if dataset.task == "classification":
+        return max(MIN_ROWS, 5 * max(len(dataset.classes), 2))
+    return MIN_ROWS
+
+
+def check_split_size(dataset: Dataset) -> None:
+    """InputError (one line) when the table is too small to split into training and test rows."""
+    rows, needed = len(dataset.features), minimum_rows(dataset)
+    if rows < needed:
+        kind = f" for {len(dataset.classes)} classes" if dataset.task == "classification" else ""
+        raise InputError(f"the table has {rows:,} row{'s' if rows != 1 else ''}; splitting it into training and "
+                         f"test rows (80/20) needs at least {needed:,}{kind}. Add rows.")
+
+
 def train_test_indices(dataset: Dataset, seed: int = DEFAULT_SEED) -> tuple[np.ndarray, np.ndarray]:
-    """A fixed-seed 80/20 split of row positions (stratified for classification)."""
+    """A fixed-seed 80/20 split of row positions (stratified for classification when every class has two
+    rows or more); InputError for a table below :func:`minimum_rows`."""
     from sklearn.model_selection import train_test_split
 
+    check_split_size(dataset)
     positions = np.arange(len(dataset.features))
     stratify = dataset.target if dataset.task == "classification" else None
     if stratify is not None and dataset.target.value_counts().min() < 2:

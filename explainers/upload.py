@@ -662,13 +662,14 @@ def build_workspace(
     """
     from .data import prepare_dataset
     from .explanation import Workspace
-    from .models import train_default_model
+    from .models import check_split_size, train_default_model
 
     limits = limits or Limits.from_env()
     say = progress or (lambda fraction, step: None)
     say(0.1, "checking")
     chosen, notices = make_spec(frame, target, task, immutable, sensitive, base=spec, name=name)
     dataset = prepare_dataset(frame, chosen, tuple(notices), limits=limits)
+    check_split_size(dataset)  # the overview's test metrics need the split, whichever model is used
     if model_bytes is None:
         say(0.4, "training")
         model = train_default_model(dataset, use_cache=False)
