@@ -3,11 +3,14 @@
 The state model (the view, page state, the URL) lives in ``pages/state.py``; ARCHITECTURE.md explains it.
 """
 
+import functools
+
 import streamlit as st
 
 from explainers import DEFAULT_DATASET, builtin_names
 from explainers.i18n import languages, translator
 from pages import state
+from pages.cached import precompute
 from pages.common import current, dataset_title, model_name, plain_text, run_guarded, warm_up_in_background
 
 st.set_page_config(page_title="Explain a model", page_icon=":material/insights:", layout="wide",
@@ -82,4 +85,4 @@ with links:
 state.write_url()
 run_guarded(navigation)
 if not view["dataset"].startswith(state.UPLOAD_PREFIX):
-    warm_up_in_background(view["dataset"])
+    warm_up_in_background(view["dataset"], then=functools.partial(precompute, view["dataset"], view["lang"]))

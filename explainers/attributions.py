@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -28,6 +28,10 @@ class ShapValues:
 
     def row(self, position: int = 0) -> dict[str, float]:
         return {k: float(v) for k, v in self.values.iloc[position].items()}
+
+    def select(self, position: int) -> ShapValues:
+        """The values of one row, as a one-row ``ShapValues``."""
+        return replace(self, values=self.values.iloc[[position]], output=self.output[position:position + 1])
 
     def to_dict(self, position: int = 0) -> dict:
         out = {

@@ -299,9 +299,10 @@ def residuals_figure(actual: np.ndarray, predicted: np.ndarray, tr: Translator =
 
 
 def shap_before_after(before: dict[str, float], after: dict[str, float], labels: dict[str, str],
-                      max_features: int = 10, tr: Translator = ENGLISH) -> go.Figure:
-    """SHAP of the original row and the edited row, feature by feature."""
-    both = pd.DataFrame({"original": pd.Series(before), "edited": pd.Series(after)})
+                      max_features: int = 10, tr: Translator = ENGLISH, space: str = "log-odds") -> go.Figure:
+    """SHAP of the original row and the edited row, feature by feature (probabilities in points)."""
+    scale = 100.0 if space == "probability" else 1.0
+    both = scale * pd.DataFrame({"original": pd.Series(before), "edited": pd.Series(after)})
     order = both.abs().max(axis=1).sort_values(ascending=False).index[:max_features][::-1]
     figure = go.Figure()
     for name, opacity in (("original", 0.45), ("edited", 1.0)):
@@ -309,5 +310,5 @@ def shap_before_after(before: dict[str, float], after: dict[str, float], labels:
                        orientation="h", opacity=opacity,
                        marker={"color": direction_colours(both.loc[order, name])})
     figure.update_layout(barmode="group")
-    figure.update_xaxes(title=tr("charts.shap_value"))
+    figure.update_xaxes(title=tr("charts.probability_points") if space == "probability" else tr("charts.shap_value"))
     return _finish(figure, tr("charts.before_after"), height=max(360, 40 * len(order) + 80))

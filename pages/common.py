@@ -9,6 +9,7 @@ import logging
 import re
 import threading
 import uuid
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -81,9 +82,10 @@ _WARM_UPS: dict[str, tuple[threading.Event, threading.Thread]] = {}
 _WARM_UPS_LOCK = threading.Lock()
 
 
-def warm_up_in_background(name: str) -> None:
+def warm_up_in_background(name: str, then: Callable[[], None] | None = None) -> None:
     """Once per built-in dataset and server: import XGBoost and scikit-learn and parse the model while
-    the reader looks at the first page, which was drawn without them.
+    the reader looks at the first page, which was drawn without them; then start ``then`` (computing
+    ahead what other pages need) in a thread of its own, so that no page run waits for it.
 
     The warm-up waits WARM_UP_DELAY_S first: importing holds the interpreter, and the server still has
     to send the first page to the browser.
@@ -96,10 +98,20 @@ def warm_up_in_background(name: str) -> None:
             def run() -> None:
                 start_now.wait(WARM_UP_DELAY_S)
                 warm_up(model)
+                if then is not None:
+                    threading.Thread(target=_quietly, args=(then,), name=f"precompute-{name}", daemon=True).start()
 
             thread = threading.Thread(target=run, name=f"warm-up-{name}", daemon=True)
             _WARM_UPS[name] = (start_now, thread)
             thread.start()
+
+
+def _quietly(task: Callable[[], None]) -> None:
+    # Computing ahead is a convenience: a failure here is logged, and the page computes it when asked.
+    try:
+        task()
+    except Exception:
+        LOG.exception("computing ahead failed")
 
 
 def _wait_for_warm_ups() -> None:

@@ -3,37 +3,10 @@
 import streamlit as st
 
 from explainers import charts
-from explainers.global_views import (
-    DEFAULT_GLOBAL_ROWS,
-    GlobalShap,
-    PartialDependence,
-    global_shap,
-    partial_dependence,
-    sample_positions,
-    strongest_interaction,
-)
-from pages.common import chart, current, labels, meanings, outcome_phrase, tr, workspace
-
-ICE_ROWS = 60
-
-
-@st.cache_data(show_spinner=False)
-def cached_global_shap(name: str, model_hash: str, max_rows: int) -> GlobalShap:
-    return global_shap(workspace(name).model, max_rows=max_rows)
-
-
-@st.cache_data(show_spinner=False)
-def cached_interaction(name: str, model_hash: str, max_rows: int, feature: str) -> str | None:
-    ws = workspace(name)
-    return strongest_interaction(cached_global_shap(name, model_hash, max_rows), ws.dataset, feature)
-
-
-@st.cache_data(show_spinner=False)
-def cached_partial_dependence(name: str, model_hash: str, feature: str) -> PartialDependence:
-    ws = workspace(name)
-    rows = ws.dataset.features.iloc[sample_positions(ws.dataset, ICE_ROWS, seed=ws.seed)]
-    return partial_dependence(ws.model, feature, rows)
-
+from explainers.global_views import DEFAULT_GLOBAL_ROWS
+from pages.cached import cached_global_shap, cached_interaction, cached_partial_dependence
+from pages.common import chart, current, labels, meanings, outcome_phrase, tr
+from pages.state import page_state, remembered_widget
 
 t = tr()
 name, ws, _ = current()
@@ -60,7 +33,8 @@ chart(charts.beeswarm(result, sampled, names, seed=ws.seed, tr=t),
       t("global.beeswarm_caption", score=outcome_phrase(ws)), "global_beeswarm")
 
 st.subheader(t("global.detail"))
-feature = st.selectbox(t("global.feature"), list(result.importance.index), format_func=names.get, key="global_feature")
+feature = remembered_widget(st.selectbox, page_state("global"), name, "global_feature", t("global.feature"),
+                            list(result.importance.index), format_func=names.get)
 partner = cached_interaction(name, model.model_hash, DEFAULT_GLOBAL_ROWS, feature)
 left, right = st.columns(2)
 with left:

@@ -6,7 +6,9 @@ import streamlit as st
 
 from explainers import shap_values, trust
 from explainers.charts import ACCENT, NEUTRAL, TOWARD_NEGATIVE, TOWARD_POSITIVE, direction_colours
+from pages.cached import cached_agreement_sample, cached_fairness, cached_flip_test, fairness_features
 from pages.common import chart, class_label, current, labels, language, tr, workspace
+from pages.state import page_state, remembered_widget
 
 LAYOUT = {"template": "plotly_white", "margin": {"l": 10, "r": 40, "t": 50, "b": 10}, "font": {"size": 13}}
 VERDICT_COLOURS = {"agree": TOWARD_POSITIVE, "partly": NEUTRAL, "disagree": TOWARD_NEGATIVE}
@@ -34,22 +36,6 @@ def cached_counterfactual_quality(name: str, model_hash: str, row: int, seed: in
     frame = ws.dataset.row(row)
     found = ws.counterfactuals.generate(frame, seed=seed)
     return trust.counterfactual_quality(ws.counterfactuals, frame, found)
-
-
-@st.cache_data(show_spinner=False)
-def cached_agreement_sample(name: str, model_hash: str, rows: int, seed: int) -> trust.AgreementSample:
-    ws = workspace(name)
-    return trust.agreement_over_sample(ws.model, ws.lime, rows=rows, seed=seed)
-
-
-@st.cache_data(show_spinner=False)
-def cached_fairness(name: str, model_hash: str, feature: str, bins: int, lang: str) -> trust.GroupFairness:
-    return trust.group_fairness(workspace(name).model, feature, bins=bins, lang=lang)
-
-
-@st.cache_data(show_spinner=False)
-def cached_flip_test(name: str, model_hash: str, feature: str, bins: int, seed: int) -> trust.FlipTest:
-    return trust.flip_test(workspace(name).model, feature, bins=bins, seed=seed)
 
 
 def finish(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
@@ -149,7 +135,9 @@ else:
 
 # ---------------------------------------------------------------------------------------------
 st.header(t("trust.sample_heading"))
-sample_size = st.slider(t("trust.sample_rows"), 10, 200, trust.DEFAULT_SAMPLE_ROWS, step=10, key="rai_sample_rows")
+remembered = page_state("responsible_ai").setdefault(name, {})
+sample_size = remembered_widget(st.slider, remembered, "sample_rows", "rai_sample_rows", t("trust.sample_rows"),
+                                10, 200, default=trust.DEFAULT_SAMPLE_ROWS, step=10)
 with st.spinner(t("trust.sample_spinner", rows=sample_size)):
     sample = cached_agreement_sample(*key, sample_size, ws.seed)
 counts, shares = sample.counts, sample.shares
@@ -180,17 +168,18 @@ with st.expander(t("trust.sample_rows_table")):
 # ---------------------------------------------------------------------------------------------
 st.header(t("trust.fairness_heading"))
 sensitive = [f for f in dataset.spec.sensitive if f in dataset.feature_names]
-options = sensitive + [f for f in dataset.feature_names if f not in sensitive]
+options = fairness_features(name)
 if not sensitive:
     st.info(t("trust.no_sensitive"))
-feature = st.selectbox(
-    t("trust.feature"), options, key="rai_feature",
+feature = remembered_widget(
+    st.selectbox, remembered, "feature", "rai_feature", t("trust.feature"), options,
     format_func=lambda f: names.get(f, f) + (f" ({t('trust.sensitive_tag')})" if f in sensitive else ""),
 )
 numeric = dataset.info[feature].kind == "numeric"
 bins = trust.DEFAULT_BINS
 if numeric:
-    bins = st.slider(t("trust.bins"), 2, 10, trust.DEFAULT_BINS, key="rai_bins", help=t("trust.bins_help"))
+    bins = remembered_widget(st.slider, remembered, "bins", "rai_bins", t("trust.bins"), 2, 10,
+                             default=trust.DEFAULT_BINS, help=t("trust.bins_help"))
 with st.spinner(t("trust.computing")):
     fairness = cached_fairness(*key, feature, bins, lang)
 groups = fairness.groups

@@ -5,10 +5,10 @@ import math
 import pandas as pd
 import streamlit as st
 
-from explainers import charts, frame_of, shap_values
+from explainers import charts, frame_of
 from explainers.counterfactuals import plain, prediction_dict
 from explainers.global_views import partial_dependence
-from explainers.narrative import narrate
+from explainers.narrative import narrate, outcome_effects
 from pages.common import (
     chart,
     class_label,
@@ -97,8 +97,12 @@ headline, detail = prediction_text(ws, after)
 left.metric(t("whatif.prediction"), headline, help=detail)
 phrase = outcome_phrase(ws)
 difference = score_after - score_before
-middle.metric(phrase[0].upper() + phrase[1:], t.fixed(score_after, 4),
-              delta=("+" if difference > 0 else "") + t.fixed(difference, 4) if abs(difference) > 1e-12 else None)
+if model.is_classifier:  # as Local and the narrative state it: a percentage, changes in points
+    shown_score, shown_change = t.percent(score_after, 1), t.fixed(100 * difference, 1) + t("narrative.points")
+else:
+    shown_score, shown_change = t.number(score_after, 2), t.number(difference, 2)
+middle.metric(phrase[0].upper() + phrase[1:], shown_score,
+              delta=("+" if difference > 0 else "") + shown_change if abs(difference) > 1e-12 else None)
 right.metric(t("whatif.changed"), len(changed))
 if changed:
     st.caption(t("whatif.changed_list", changes="; ".join(
@@ -106,19 +110,26 @@ if changed:
 if "label" in after and after["label"] != before["label"]:
     st.success(t("whatif.flips", before=class_label(ws, before["label"]), after=class_label(ws, after["label"])))
 
+# One set of effects for the chart, its table and the narrative: effects on the number shown (probability
+# points for classifiers), for the original and the edited row in one call.
+effects = outcome_effects(model, both, seed=ws.seed)
 with st.container(border=True):
-    st.markdown(narrate(model, edited_frame, lang=language(), seed=ws.seed).text)
-
-both_shap = shap_values(model, both)
-shap_before, shap_after = both_shap.row(0), both_shap.row(1)
+    st.markdown(narrate(model, edited_frame, lang=language(), seed=ws.seed, effects=effects.select(1)).text)
+effect_before, effect_after = effects.row(0), effects.row(1)
+scale, digits = (100.0, 1) if effects.space == "probability" else (1.0, 3)
 left, right = st.columns([3, 2])
 with left:
-    chart(charts.shap_before_after(shap_before, shap_after, names, tr=t),
+    chart(charts.shap_before_after(effect_before, effect_after, names, tr=t, space=effects.space),
           t("whatif.shap_caption", colours=colour_note(ws)), "whatif_shap")
 with right:
-    table = pd.DataFrame({t("whatif.original"): shap_before, t("whatif.edited"): shap_after})
+    table = pd.DataFrame({t("local.feature"): [names[f] for f in dataset.feature_names],
+                          t("whatif.original"): [scale * effect_before[f] for f in dataset.feature_names],
+                          t("whatif.edited"): [scale * effect_after[f] for f in dataset.feature_names]})
     table[t("whatif.change")] = table[t("whatif.edited")] - table[t("whatif.original")]
-    st.dataframe(table.round(4))
+    table = table.iloc[table[t("whatif.edited")].abs().to_numpy().argsort()[::-1]]
+    for column in table.columns[1:]:
+        table[column] = [t.fixed(v, digits) for v in table[column]]
+    st.dataframe(table, hide_index=True)
 
 feature = remembered_widget(st.selectbox, store.setdefault("curve", {}), name, "whatif_curve_feature",
                             t("whatif.curve_feature"), dataset.feature_names, format_func=names.get)
