@@ -13,8 +13,6 @@ from pages import state
 from pages.cached import precompute
 from pages.common import current, dataset_title, model_name, plain_text, run_guarded, warm_up_in_background
 
-st.set_page_config(page_title="Explain a model", page_icon=":material/insights:", layout="wide",
-                   initial_sidebar_state="auto")
 state.leave_legacy_multipage_mode()
 
 LANGUAGE_NAMES = {"en": "English", "pt-BR": "Português (Brasil)"}
@@ -22,6 +20,9 @@ LANGUAGE_NAMES = {"en": "English", "pt-BR": "Português (Brasil)"}
 state.adopt_url()
 view = state.view()
 tr = translator(view["lang"])
+# Presentation mode is for a projector: the sidebar starts collapsed (a click on ">" opens it again).
+st.set_page_config(page_title="Explain a model", page_icon=":material/insights:", layout="wide",
+                   initial_sidebar_state="collapsed" if view["presentation"] else "auto")
 
 # Optional login (off by default): an [auth] section in .streamlit/secrets.toml turns on Streamlit's
 # OpenID Connect login; see the README.

@@ -68,6 +68,15 @@ class Translator:
             text = catalogue(DEFAULT_LANGUAGE).get(key, key)
         return text.format(**values) if values else text
 
+    def quantity(self, value: object, unit: str) -> str:
+        """A value with its unit, the unit in the singular for exactly one ("1 year", "1 ano")."""
+        shown = self.value(value)
+        if not unit:
+            return shown
+        if isinstance(value, int | float) and not isinstance(value, bool) and abs(float(value)) == 1:
+            unit = catalogue(self.lang).get(f"singular.{unit}", unit)
+        return f"{shown} {unit}"
+
     def number(self, value: float, digits: int = 3) -> str:
         """A number in the locale's format with up to ``digits`` decimals (``1,234.5`` / ``1.234,5``)."""
         if value is None or value != value:  # NaN

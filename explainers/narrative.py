@@ -55,10 +55,9 @@ def _describe(model: TabularModel, feature: str, value: object, tr: Translator) 
     spec = model.dataset.spec
     unit = spec.feature_unit(feature, tr.lang)
     label = short_label(model, feature, tr.lang)
-    shown = tr.value(value)
     if feature in spec.features:
-        return tr("narrative.feature_value", label=label, value=shown + (f" {unit}" if unit else ""))
-    return f"{feature} = {shown}"
+        return tr("narrative.feature_value", label=label, value=tr.quantity(value, unit))
+    return f"{feature} = {tr.value(value)}"
 
 
 def narrate(

@@ -181,6 +181,8 @@ def prediction_text(ws: Workspace, prediction: dict) -> tuple[str, str]:
 def chart(figure, caption: str, key: str) -> None:
     """A Plotly chart with its plain-language caption underneath; ticks and hovers in the locale's format."""
     figure.update_layout(separators=tr().plotly_separators)
+    if presenting():  # readable from the back of a room
+        figure.update_layout(font={"size": 17}, title_font={"size": 22})
     st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
     st.caption(caption)
 

@@ -16,15 +16,27 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+def shared_keys(messages: dict[str, str]) -> dict[str, str]:
+    """Every message but the [singular] table, which is keyed by each language's own unit words."""
+    return {key: text for key, text in messages.items() if not key.startswith("singular.")}
+
+
 def test_every_language_has_every_key_with_the_same_placeholders():
-    reference = catalogue(DEFAULT_LANGUAGE)
+    reference = shared_keys(catalogue(DEFAULT_LANGUAGE))
     assert len(languages()) >= 2
     for lang in languages():
-        messages = catalogue(lang)
+        messages = shared_keys(catalogue(lang))
         assert set(messages) == set(reference), (lang, set(reference) ^ set(messages))
         for key, text in reference.items():
             assert placeholders(messages[key]) == placeholders(text), (lang, key)
             assert messages[key].strip(), (lang, key)
+
+
+def test_units_are_singular_for_exactly_one():
+    assert translator("en").quantity(1, "years") == "1 year"
+    assert translator("en").quantity(2, "years") == "2 years"
+    assert translator("pt-BR").quantity(1, "meses") == "1 mês"
+    assert translator("pt-BR").quantity(1.5, "anos") == "1,5 anos"
 
 
 def test_numbers_follow_the_locale():
