@@ -18,6 +18,7 @@ from explainers import charts
 from explainers.batch import BASE_COLUMN, BatchFolderError, BatchResults, list_results, open_results, results_root
 from pages.common import chart, tr
 from pages.state import leave_legacy_multipage_mode
+from pages.tables import safe_dataframe
 
 SAMPLE_ROWS = 2000
 
@@ -121,7 +122,7 @@ with left:
     chart(charts.importance_bar(view, names, tr=t), t("batch.importance_caption", rows=t.number(results.rows, 0)),
           "batch_importance_chart")
 with right:
-    st.dataframe(importance.rename("mean |SHAP|").to_frame(), key="batch_importance_table")
+    safe_dataframe(importance.rename("mean |SHAP|").to_frame(), key="batch_importance_table")
 
 # --- a seeded sample for the beeswarm and dependence charts
 seed = int(manifest.get("seed", 0))
@@ -157,7 +158,7 @@ chart(charts.waterfall(shap, values, names, tr=t),
       "batch_waterfall")
 table = pd.DataFrame({t("batch.value"): [t.value(v) for v in values], "SHAP": shap.values.iloc[0].to_numpy()},
                      index=results.features)
-st.dataframe(table, key="batch_row_table")
+safe_dataframe(table, key="batch_row_table")
 
 if manifest.get("counterfactuals"):
     st.subheader(t("batch.counterfactuals"))
@@ -170,5 +171,5 @@ if manifest.get("counterfactuals"):
             t("batch.change"): [_changes_text(c) for c in found["changes"]],
             t("batch.score"): found["score"].to_numpy(),
         })
-        st.dataframe(shown, hide_index=True, key="batch_counterfactuals")
+        safe_dataframe(shown, hide_index=True, key="batch_counterfactuals")
         st.caption(t("batch.counterfactuals_caption"))

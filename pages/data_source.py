@@ -28,6 +28,7 @@ from explainers.upload import (
 )
 from pages.common import add_upload, model_name, tr
 from pages.state import UPLOAD_PREFIX, uploads, view
+from pages.tables import safe_dataframe
 
 PREVIEW_ROWS = 20
 TASKS = ["classification", "regression"]
@@ -142,7 +143,7 @@ if spec is not None:
 
 st.subheader(t("data.preview"))
 preview = frame.head(PREVIEW_ROWS)
-st.dataframe(preview, key="data_preview")
+safe_dataframe(preview, key="data_preview")
 st.caption(t("data.preview_caption", shown=len(preview), total=t.number(len(frame), 0), name=table_file.name))
 st.download_button(
     t("data.download_preview"),
@@ -153,7 +154,7 @@ st.download_button(
     help=t("data.download_help"),
 )
 st.markdown(f"**{t('data.columns')}**")
-st.dataframe(_summary(frame), hide_index=True, key="data_columns")
+safe_dataframe(_summary(frame), hide_index=True, key="data_columns")
 
 st.subheader(t("data.setup"))
 columns = [str(c) for c in frame.columns]

@@ -6,6 +6,7 @@ import streamlit as st
 from explainers import charts
 from explainers.metrics import confusion_at
 from pages.common import chart, class_label, current, evaluation, language, model_name, presenting, tr
+from pages.tables import safe_dataframe
 
 t = tr()
 name, ws, _ = current()
@@ -36,10 +37,10 @@ with left:
             t("overview.share"): (counts / counts.sum()).round(3).to_numpy(),
         })
         st.markdown(f"**{t('overview.balance')}**")
-        st.dataframe(balance, hide_index=True)
+        safe_dataframe(balance, hide_index=True)
     else:
         st.markdown(f"**{t('overview.distribution')}**")
-        st.dataframe(dataset.target.describe().to_frame().T.round(3))
+        safe_dataframe(dataset.target.describe().to_frame().T.round(3))
 with right:
     missing = dataset.features.isna().sum()
     missing = missing[missing > 0]
@@ -47,7 +48,7 @@ with right:
     if missing.empty:
         st.write(t("overview.no_missing"))
     else:
-        st.dataframe(pd.DataFrame({t("overview.feature"): missing.index, t("overview.missing"): missing.to_numpy()}),
+        safe_dataframe(pd.DataFrame({t("overview.feature"): missing.index, t("overview.missing"): missing.to_numpy()}),
                      hide_index=True)
 
 st.subheader(t("overview.model"))
@@ -83,11 +84,11 @@ if model.is_classifier and result.curves:
         chart(charts.confusion_figure(table, lambda c: class_label(ws, c), tr=t), t("overview.confusion_caption"),
               "overview_confusion")
     with right:
-        st.dataframe(table)
+        safe_dataframe(table)
         correct = int(pd.Series(table.to_numpy().diagonal()).sum())
         st.metric(t("overview.accuracy_at"), t.fixed(correct / table.to_numpy().sum(), 3))
 elif model.is_classifier:
-    st.dataframe(confusion_at(result, model.classes[model.positive_index]))
+    safe_dataframe(confusion_at(result, model.classes[model.positive_index]))
 else:
     left, right = st.columns(2)
     with left:

@@ -1,0 +1,75 @@
+"""Tables on the pages: ``st.dataframe`` with text that a spreadsheet would run as a formula escaped.
+
+Streamlit's table toolbar can download any ``st.dataframe`` as CSV and copy cells to the clipboard; the
+browser builds that CSV itself, without escaping ``=1+2``, ``@SUM(1)``, ``+1+1`` or a CR- or blank-prefixed
+cell. ``client.disableDataExport = true`` in ``.streamlit/config.toml`` switches both off (Streamlit 1.50+).
+:func:`safe_dataframe` is the second guard, for an operator who turns export back on: every text cell,
+column name and index label goes through :func:`explainers.upload.escape_cell` (a leading ``'``), the same
+rule as every CSV the app offers for download. Numbers are untouched.
+
+Not a page: ``app.py`` routes only to the files it names.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from explainers.upload import escape_cell
+
+
+def _escape(value: object) -> object:
+    """escape_cell, except for text that is just a number ("-0.12", "+3") or a lone dash, which no
+    spreadsheet runs and which tables show for missing values."""
+    if isinstance(value, str):
+        plain = value.strip()
+        if plain in ("-", "–", "—"):
+            return value
+        try:
+            float(plain.replace(",", ""))
+            if plain and plain[0] in "+-" and "\n" not in value and "\r" not in value:
+                return value
+        except ValueError:
+            pass
+    return escape_cell(value)
+
+
+def _is_text(dtype) -> bool:
+    return pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+
+
+def _text_like(column: pd.Series) -> bool:
+    dtype = column.dtype
+    return (_is_text(dtype) or isinstance(dtype, pd.CategoricalDtype)) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _escape_index(index: pd.Index) -> pd.Index:
+    if isinstance(index, pd.MultiIndex) or not _is_text(index.dtype):
+        return index
+    return pd.Index([_escape(v) for v in index], name=_escape(index.name))
+
+
+def escaped(data):
+    """``data`` (a DataFrame or Series; anything else is returned as is) with formula-looking text escaped."""
+    if isinstance(data, pd.Series):
+        out = data.astype(object).map(_escape) if _text_like(data) else data.copy()
+        out.index = _escape_index(data.index)
+        out.name = _escape(data.name)
+        return out
+    if not isinstance(data, pd.DataFrame):
+        return data
+    out = data.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if _text_like(column):
+            out.isetitem(position, column.astype(object).map(_escape))
+    out.columns = [_escape(c) for c in out.columns] if not isinstance(out.columns, pd.MultiIndex) \
+        else out.columns
+    out.index = _escape_index(out.index)
+    return out
+
+
+def safe_dataframe(data, **kwargs):
+    """``st.dataframe(data, **kwargs)`` with formula-looking text escaped (a Styler is passed through as is:
+    export is off in the app's configuration)."""
+    return st.dataframe(escaped(data), **kwargs)
