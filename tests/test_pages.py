@@ -34,7 +34,14 @@ def open_app(dataset: str = "credit", row: int = 0, page: str | None = None) -> 
     if page is not None:
         at.switch_page(page).run()
         assert not at.exception, [e.value for e in at.exception]
+    assert not [e.value for e in at.error if "This page failed" in e.value]  # the guard caught something
     return at
+
+
+def number(text: str) -> float:
+    """A number as an English page shows it ("1,234.5", "96.4%" → 0.964)."""
+    text = text.replace(",", "").replace("−", "-")
+    return float(text[:-1]) / 100 if text.endswith("%") else float(text)
 
 
 def metric(at: AppTest, label: str):
@@ -74,23 +81,44 @@ def test_local_prediction_equals_engine(credit):
     frame = dataset.row(11)
     expected_label = dataset.spec.class_label(model.predict(frame)[0])
     assert metric(at, "Prediction for row 11").value == expected_label
-    assert float(metric(at, "Score").value) == pytest.approx(float(model.score(frame)[0]), abs=5e-4)
-    shown = table(at, "SHAP", "LIME")
+    assert number(metric(at, "Score").value) == pytest.approx(float(model.score(frame)[0]), abs=5e-4)
+    shown = table(at, "SHAP (log-odds)", "LIME").set_index("column")
     from explainers import shap_values
 
     expected = shap_values(model, frame).row()
     for feature, value in expected.items():
-        assert shown.loc[feature, "SHAP"] == pytest.approx(value, abs=1e-4)
+        assert number(shown.loc[feature, "SHAP (log-odds)"]) == pytest.approx(value, abs=1e-4)
+
+
+def test_local_chart_table_and_narrative_tell_one_story(credit):
+    """The waterfall's table holds the narrative's effects, in probability points, in the same order, and
+    base + effects = the probability shown."""
+    from explainers.narrative import outcome_effects
+
+    dataset, model = credit
+    at = open_app("credit", row=5, page="pages/local_explanation.py")
+    effects = outcome_effects(model, dataset.row(5), seed=0)
+    shown = table(at, "effect", "feature", "column")
+    expected = sorted(effects.row().items(), key=lambda item: -abs(item[1]))
+    assert list(shown["column"]) == [f for f, _ in expected]
+    for (_, value), cell in zip(expected, shown["effect"], strict=True):
+        assert number(cell) == pytest.approx(100 * value, abs=0.051)
+    narrative = [m.value for m in at.markdown if "The strongest reasons" in m.value][0]
+    top_label = shown["feature"].iloc[0]
+    assert top_label in narrative and narrative.index(top_label) < narrative.index(shown["feature"].iloc[1])
+    score = number(metric(at, "Score").value)
+    assert effects.base_value + sum(effects.row().values()) == pytest.approx(score, abs=5e-4)
 
 
 def test_changing_the_row_changes_the_local_explanation():
     at = open_app("credit", row=3, page="pages/local_explanation.py")
-    before = table(at, "SHAP", "LIME").copy()
+    column = "SHAP (log-odds)"
+    before = table(at, column, "LIME").set_index("column")[column].map(number)
     at.number_input(key="sidebar_row").set_value(4).run()
     assert not at.exception
-    after = table(at, "SHAP", "LIME")
+    after = table(at, column, "LIME").set_index("column")[column].map(number)
     assert metric(at, "Prediction for row 4")
-    assert not np.allclose(before.sort_index()["SHAP"], after.sort_index()["SHAP"])
+    assert not np.allclose(before.sort_index(), after.sort_index())
 
 
 def test_shortcut_button_selects_the_most_confident_row(credit):
@@ -116,7 +144,7 @@ def test_what_if_edit_changes_prediction_to_the_engines(credit):
                                           dataset))[0])
     assert expected != pytest.approx(original, abs=1e-3)
     shown = [m for m in at.metric if m.label.lower().startswith("probability of")][0]
-    assert float(shown.value) == pytest.approx(expected, abs=5e-4)
+    assert number(shown.value) == pytest.approx(expected, abs=5e-4)
     assert metric(at, "Changed inputs").value == "2"
     at.button(key="whatif_reset").click().run()
     assert metric(at, "Changed inputs").value == "0"
