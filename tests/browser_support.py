@@ -38,6 +38,9 @@ except ImportError:  # the tests are skipped (or fail on CI)
     Browser = Locator = Page = object  # type: ignore[assignment,misc]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The app the server runs: this checkout, or another copy of it (``XAI_APP_DIR``, e.g. an export of a commit
+# while the working tree is being edited).
+APP_DIR = Path(os.environ.get("XAI_APP_DIR") or REPO_ROOT)
 CHROMIUM = Path(CHROMIUM_PATH)
 MISSING_REASON = "Chromium not found: install it with `apt-get update && apt-get install -y chromium`"
 HOST = "127.0.0.1"
@@ -134,7 +137,7 @@ class ServerError(RuntimeError):
 
 
 @contextmanager
-def streamlit_server(workdir: Path, *, app: str = "app.py", cwd: Path = REPO_ROOT, cache_from: Path | None = None,
+def streamlit_server(workdir: Path, *, app: str = "app.py", cwd: Path = APP_DIR, cache_from: Path | None = None,
                      env: Mapping[str, str] | None = None, extra_args: tuple[str, ...] = ()) -> Iterator[Server]:
     """``streamlit run <app>`` on a free local port with its own ``XAI_CACHE_DIR`` under ``workdir``
     (a copy of ``cache_from`` when given: trained models and evaluations, so a fresh server starts warm).
@@ -147,7 +150,9 @@ def streamlit_server(workdir: Path, *, app: str = "app.py", cwd: Path = REPO_ROO
     full_env = {**os.environ, "XAI_CACHE_DIR": str(cache_dir), "TQDM_DISABLE": "1", **(env or {})}
     log_path = workdir / f"streamlit-{port}.log"
     command = [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false", *extra_args]
+               "--server.headless", "true", "--browser.gatherUsageStats", "false",
+               # Never reload modules mid-test when a source file changes (others may be editing the tree).
+               "--server.fileWatcherType", "none", *extra_args]
     with log_path.open("wb") as log:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, env=full_env, stdout=log, stderr=subprocess.STDOUT)
@@ -347,10 +352,10 @@ def select_value(box: Locator) -> str:
 
 
 def choose(page: Page, box: Locator, option: str) -> None:
-    """Open a select box and click the option whose text is exactly ``option``."""
-    box.locator('[data-baseweb="select"]').first.click()
-    page.locator('[role="option"]').filter(has_text=option).filter(
-        has=page.get_by_text(option, exact=True)).first.click()
+    """Open a select box (its "Open" button) and click the option whose text is exactly ``option``."""
+    opener = box.locator('button[aria-haspopup="listbox"], [data-baseweb="select"]').first
+    opener.click()
+    page.get_by_role("option", name=option, exact=True).first.click()
 
 
 def number_box(scope: Page | Locator, label: str) -> Locator:
