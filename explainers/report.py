@@ -1379,22 +1379,26 @@ _MD_ORDERED = re.compile(r"^( {0,3}\d{1,9})([.)])", re.MULTILINE)
 _ZERO_WIDTH = "\u200b"
 
 
-def md_text(text: object) -> str:
-    """``text`` as Markdown that shows exactly these characters and runs or links nothing."""
+def md_text(text: object, line_starts: bool = True) -> str:
+    """``text`` as Markdown that shows exactly these characters and runs or links nothing (``line_starts``:
+    also escape what would open a block at the start of a line; not needed inside a table cell)."""
     out = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     out = _MD_PUNCTUATION.sub(r"\\\1", out)
     out = out.replace("://", ":" + _ZERO_WIDTH + "//")
     out = re.sub(r"(?i)\b(www)\.", lambda m: m.group(1) + _ZERO_WIDTH + ".", out)
+    if not line_starts:
+        return out
     out = _MD_LINE_START.sub(r"\1\\\2", out)
     return _MD_ORDERED.sub(r"\1\\\2", out)
 
 
-def _md_inline(text: str) -> str:
+def _md_inline(text: str, line_starts: bool = True) -> str:
     """Escaped text with the report's own **bold** kept."""
     parts = _BOLD.split(str(text))
     out = []
     for i, part in enumerate(parts):
-        out.append(f"**{md_text(part)}**" if i % 2 else md_text(part))
+        escaped = md_text(part, line_starts)
+        out.append(f"**{escaped}**" if i % 2 else escaped)
     return "".join(out)
 
 
@@ -1403,7 +1407,7 @@ def _md_line(text: str) -> str:
 
 
 def _md_cell(text: str) -> str:
-    return "<br>".join(_md_inline(line) for line in str(text).split("\n"))
+    return "<br>".join(_md_inline(line, line_starts=False) for line in str(text).split("\n"))
 
 
 def _md_fence(text: str) -> str:
