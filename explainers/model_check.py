@@ -24,28 +24,26 @@ with ``os._exit``, so no finaliser of anything it loaded ever runs. A crash (seg
 a timeout kills only the child; the parent turns that into one line too. The parent loads only files that
 passed, from the same bytes it checked (no file is read twice).
 
-Run as a script (``python -P explainers/model_check.py``) it imports nothing from this project: the parent
-passes the limits and what the data expects in the first line of standard input.
+Run as a script (``python -S -P explainers/model_check.py``, the parent's ``sys.path`` in ``PYTHONPATH``), it
+imports nothing from this project and skips ``site`` (whose .pth files can cost 50 ms at every start); the
+parent passes the limits and what the data expects in the first line of standard input.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import itertools
 import json
 import os
 import re
 import struct
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import zipfile
-from collections import OrderedDict
 from dataclasses import asdict, dataclass
-from pathlib import Path
+
+# The child imports only what it needs (it starts for every model file): hashlib, subprocess, tempfile,
+# zipfile and pathlib are imported where they are used.
 
 try:  # imported as explainers.model_check (the parent)
     from .errors import InputError
@@ -489,10 +487,10 @@ def _libxgboost():
     folders = list(spec.submodule_search_locations or []) if spec else []
     names = {"linux": "libxgboost.so", "darwin": "libxgboost.dylib", "win32": "xgboost.dll"}
     name = names.get(sys.platform, "libxgboost.so")
-    candidates = [Path(f) / "lib" / name for f in folders] + [Path(sys.prefix) / "lib" / name]
+    candidates = [os.path.join(f, "lib", name) for f in folders] + [os.path.join(sys.prefix, "lib", name)]
     for candidate in candidates:
-        if candidate.is_file():
-            lib = ctypes.cdll.LoadLibrary(str(candidate))
+        if os.path.isfile(candidate):
+            lib = ctypes.cdll.LoadLibrary(candidate)
             break
     else:  # an unusual installation: let the package find its library (slower)
         import xgboost.core
@@ -876,6 +874,8 @@ def check_sklearn_object(estimator, limits: dict) -> dict:
 
 
 def check_skops(data: bytes, header: dict) -> dict:
+    import zipfile
+
     limits = header["limits"]
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -1026,15 +1026,16 @@ def child_main() -> int:
 # The parent
 
 
-_SCRIPT = Path(__file__).resolve()
-_CACHE: OrderedDict[str, dict] = OrderedDict()
+_SCRIPT = os.path.realpath(__file__)
+_CACHE: dict[str, dict] = {}  # insertion order: the oldest first
 _CACHE_LOCK = threading.Lock()
 
 
 def _child_environment() -> dict[str, str]:
-    keep = ("PATH", "PYTHONPATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "VIRTUAL_ENV", "LD_LIBRARY_PATH",
-            "CONDA_PREFIX")
+    keep = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "TMPDIR", "VIRTUAL_ENV", "LD_LIBRARY_PATH", "CONDA_PREFIX")
     env = {k: v for k, v in os.environ.items() if k in keep}
+    # The child runs with -S (no site module: .pth files can take 50 ms to run) and this process's sys.path.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
     env.update({"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                 "MALLOC_ARENA_MAX": "2", "PYTHONDONTWRITEBYTECODE": "1", "OMP_WAIT_POLICY": "PASSIVE",
                 "CUDA_VISIBLE_DEVICES": "", "PYTHONHASHSEED": "0"})
@@ -1071,7 +1072,7 @@ def check_model_bytes(
     checked once per process (a small cache keyed by their SHA-256).
     """
     limits = limits or ModelLimits.from_env()
-    shown = Path(str(name or "model")).name[:100] or "model"
+    shown = os.path.basename(str(name or "model").replace("\\", "/"))[:100] or "model"
     header = {"name": shown, "format": fmt, "limits": asdict(limits), "expected": expected or {},
               "trusted": list(trusted)}
     if fmt in XGBOOST_FORMATS and sample and sample.get("rows"):
@@ -1083,10 +1084,12 @@ def check_model_bytes(
         header.pop("sample", None)
         header.pop("frame", None)
         line = json.dumps(header, default=str).encode("utf-8")
+    import hashlib
+
     key = hashlib.sha256(line + b"\n" + hashlib.sha256(data).digest()).hexdigest()
     with _CACHE_LOCK:
         if key in _CACHE:
-            _CACHE.move_to_end(key)
+            _CACHE[key] = _CACHE.pop(key)
             return dict(_CACHE[key])
     if len(data) > limits.max_bytes:
         raise InputError(f"model file {shown} is over the limit of {limits.max_bytes // MB:,} MB (XAI_MAX_MB); "
@@ -1097,7 +1100,7 @@ def check_model_bytes(
         with _CACHE_LOCK:
             _CACHE[key] = dict(facts)
             while len(_CACHE) > _CACHE_SIZE:
-                _CACHE.popitem(last=False)
+                _CACHE.pop(next(iter(_CACHE)))
         return facts
     if answer.get("mismatch"):
         raise InputError(" ".join(str(answer["mismatch"]).split())[:400])
@@ -1123,13 +1126,16 @@ ADVICE = {
 
 
 def _run_child(line: bytes, data: bytes, limits: ModelLimits) -> dict:
+    import subprocess
+    import tempfile
+
     wall = max(10.0, limits.cpu_seconds * 2.0)
     with tempfile.TemporaryDirectory(prefix="xai-model-check-") as folder, \
             tempfile.TemporaryFile(dir=folder) as out, tempfile.TemporaryFile(dir=folder) as err:
         began = time.monotonic()
         try:
             process = subprocess.Popen(
-                [sys.executable, "-P", str(_SCRIPT)], stdin=subprocess.PIPE, stdout=out, stderr=err,
+                [sys.executable, "-S", "-P", _SCRIPT], stdin=subprocess.PIPE, stdout=out, stderr=err,
                 cwd=folder, env=_child_environment(), start_new_session=True, close_fds=True,
             )
         except OSError as exc:
