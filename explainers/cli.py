@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .batch import add_batch_parser
 
     add_batch_parser(commands)
+    from .oversight.cli import register
+
+    register(commands)
     return parser
 
 
@@ -183,6 +186,8 @@ def _text_report(result: dict) -> str:
 
 def run(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "oversight", None):  # notice, cases, audit-log (explainers/oversight/cli.py)
+        return args.oversight(args)
     if args.command == "datasets":
         from .data import builtin_names, builtin_spec
 
