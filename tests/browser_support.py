@@ -202,7 +202,7 @@ def new_tab(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
-_SETTLED_JS = """([main, app, busy, calm]) => {
+SETTLED_JS = """([main, app, busy, calm]) => {
     const h1 = document.querySelector(main + " h1");
     const root = document.querySelector(app);
     const state = root && root.getAttribute("data-test-script-state");
@@ -221,7 +221,7 @@ def settle(page: Page, server: Server | None = None, *, timeout_ms: int = RUN_TI
     spinner or skeleton, all for ``calm_ms`` in a row."""
     try:
         page.evaluate("() => { window.__xaiCalmSince = null; }")
-        page.wait_for_function(_SETTLED_JS, arg=[MAIN, APP, f"{STATUS_WIDGET}, {SPINNER}, {SKELETON}", calm_ms],
+        page.wait_for_function(SETTLED_JS, arg=[MAIN, APP, f"{STATUS_WIDGET}, {SPINNER}, {SKELETON}", calm_ms],
                                timeout=timeout_ms, polling=50)
     except Exception as error:  # Playwright's TimeoutError
         message = f"{page.url} did not finish drawing: {error}"

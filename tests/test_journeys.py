@@ -642,20 +642,22 @@ def test_back_and_forward(page: Page, server: Server, shots: Path) -> None:
 # Start-up journeys: each on a server of its own, just started
 
 
-def test_deep_link_as_first_request_then_clicks(browser: Browser, fresh_server: Server, shots: Path) -> None:
-    """The README's deep link is the fresh server's very first request; the next clicks keep its view."""
+@pytest.mark.parametrize("path", ["/local_explanation", "/"], ids=["local_explanation", "overview"])
+def test_deep_link_as_first_request_then_clicks(browser: Browser, fresh_server: Server, shots: Path, path: str) -> None:
+    """A deep link (the README's, on a page and on the overview) is the fresh server's very first request; the
+    next clicks (pages, then a widget) keep its view."""
     tab = _new_page(browser)
     try:
-        person = Person(tab, fresh_server, shots, "deep-link")
+        person = Person(tab, fresh_server, shots, f"deep-link-{path.strip('/') or 'overview'}")
         person.lang = "pt-BR"
-        person.open("/local_explanation?dataset=hmda&row=5&lang=pt-BR")
-        person.check("/local_explanation", "hmda", 5)
+        person.open(f"{path}?dataset=hmda&row=5&lang=pt-BR")
+        person.check(path, "hmda", 5)
         person.shot("first")
-        for path in ("/what_if", "/counterfactuals"):
-            person.click_page(path)
-            person.check(path, "hmda", 5)
+        for target in [p for p in ("/what_if", "/counterfactuals", "/local_explanation") if p != path][:2]:
+            person.click_page(target)
+            person.check(target, "hmda", 5)
         person.choose_row(6)  # the first widget change on this server
-        person.check("/counterfactuals", "hmda", 6)
+        person.check(path_of(tab), "hmda", 6)
     finally:
         tab.context.close()
 
