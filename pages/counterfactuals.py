@@ -148,3 +148,8 @@ if store.get("request") == request:
                 st.switch_page("pages/what_if.py", query_params=url_params())
 else:
     st.info(t("cf.press"))
+
+from pages.oversight_ui import save_case_button  # noqa: E402
+
+save_case_button("counterfactual", name=name, ws=ws, row=row,
+                 result=result if store.get("request") == request else None)

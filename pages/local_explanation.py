@@ -167,3 +167,7 @@ with right:
     st.dataframe(table, hide_index=True)
     st.caption(t("local.lime_fit", score=t.fixed(lime.score, 2), seed=lime.seed,
                  samples=t.number(lime.num_samples, 0)))
+
+from pages.oversight_ui import save_case_button  # noqa: E402
+
+save_case_button("local", name=name, ws=ws, row=row, shap=shap, lime=lime, narrative=narrative)

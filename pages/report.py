@@ -18,6 +18,7 @@ from explainers.report import (
     stamp_rows,
 )
 from pages.common import current, language, tr, workspace
+from pages.oversight_ui import record_report_event
 
 FORMATS = ("html", "markdown", "pdf")
 ROW_OPTIONS = 5000  # rows offered in the list (plus the current row)
@@ -86,6 +87,7 @@ if submitted:
         use_case = UseCase(**{k: v.strip() for k, v in values.items()})
         st.session_state["report_request"] = (name, model.model_hash, tuple(sorted(set(int(r) for r in chosen))),
                                               use_case.astuple(), lang, fmt)
+        record_report_event(ws, name, sorted(set(int(r) for r in chosen)), lang, fmt)  # pages/oversight_ui.py
 
 built_stamp = None
 request = st.session_state.get("report_request")

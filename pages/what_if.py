@@ -142,3 +142,7 @@ chart(charts.partial_dependence_figure(curve, names[feature], outcome_phrase(ws)
                                        current=plain(edited_frame.iloc[0][feature]), threshold=threshold,
                                        probability=model.is_classifier, tr=t),
       caption, "whatif_curve")
+
+from pages.oversight_ui import save_case_button  # noqa: E402
+
+save_case_button("whatif", name=name, ws=ws, row=row, edits=edits, effects=effects.select(1))
