@@ -533,7 +533,10 @@ def native_xgboost(data: bytes, sample: list[list[float]] | None) -> dict:
              "native_objective": config["learner"]["objective"]["name"]}
     if sample:
         width = int(features.value)
-        rows = [list(map(float, row))[:width] + [float("nan")] * max(0, width - len(row)) for row in sample]
+        nan = float("nan")
+        rows = [[nan if v is None else float(v) for v in row][:width] + [nan] * max(0, width - len(row))
+                for row in sample if isinstance(row, list)]
+        rows = rows or [[nan] * width]
         values = (ctypes.c_double * (len(rows) * width))(*[v for row in rows for v in row])
         interface = json.dumps({"data": [ctypes.addressof(values), True], "shape": [len(rows), width],
                                 "strides": None, "typestr": "<f8", "version": 3})
@@ -1017,6 +1020,8 @@ def child_main() -> int:
         answer = {"ok": False, "code": "memory"}
     except RecursionError:
         answer = {"ok": False, "reason": "nests too deeply"}
+    except Exception as exc:  # a file this checker cannot judge is not loaded either
+        answer = {"ok": False, "reason": f"could not be checked ({type(exc).__name__})"}
     out = (json.dumps(answer, default=str)[: OUTPUT_BYTES - 2] + "\n").encode("utf-8", "replace")
     os.write(1, out)
     os._exit(0)  # no finaliser of anything loaded here ever runs
