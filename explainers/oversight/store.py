@@ -89,6 +89,7 @@ class Store:
             _sqlite_settings(self.engine)
         self._migrated = False
         self._migrating = threading.Lock()
+        self._local_lock = _local_lock(self.url.render_as_string(hide_password=False))
         if migrate:
             self.migrate()
 
@@ -120,14 +121,17 @@ class Store:
             with self._connect() as own, self.writing(own) as locked:
                 yield locked
             return
-        conn.execution_options(xai_begin="immediate")
-        try:
-            with conn.begin():
-                if self.dialect == "postgresql":
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
-                yield conn
-        finally:
-            conn.execution_options(xai_begin="deferred")
+        # Threads of this process queue on a lock of their own first (SQLite's busy handler would make them
+        # poll with sleeps); the database's own lock then serialises this process with the others.
+        with self._local_lock:
+            conn.execution_options(xai_begin="immediate")
+            try:
+                with conn.begin():
+                    if self.dialect == "postgresql":
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+                    yield conn
+            finally:
+                conn.execution_options(xai_begin="deferred")
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
@@ -200,6 +204,16 @@ def _sqlite_settings(engine: Engine) -> None:
     def begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("xai_begin") == "immediate"
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+_LOCAL_LOCKS: dict[str, threading.RLock] = {}
+_LOCAL_LOCKS_GUARD = threading.Lock()
+
+
+def _local_lock(key: str) -> threading.RLock:
+    """One lock per database in this process, shared by every Store of that database."""
+    with _LOCAL_LOCKS_GUARD:
+        return _LOCAL_LOCKS.setdefault(key, threading.RLock())
 
 
 _STORES: dict[str, Store] = {}
