@@ -701,3 +701,37 @@ def test_prediction_curve_over_a_categorical_feature(small):
     figure = partial_dependence_figure(curve, "home", "P(yes)", current=str(row["home"].iloc[0]), threshold=0.5,
                                        probability=True)
     assert figure.layout.xaxis.type == "category" and list(figure.data[-1].x) == [str(g) for g in curve.grid]
+
+
+# --------------------------------------------------------------------------------------------
+# 7. Through the page: the nested model upload is one error line, and the app keeps running
+
+
+def test_data_source_page_refuses_the_nested_model_and_keeps_running():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/data_source.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    before = dict(at.session_state["view"])
+    at.file_uploader(key="data_table").set_value(("mine.csv", table().to_csv(index=False).encode(), "text/csv")).run()
+    at.radio(key="data_model_source").set_value("upload").run()
+    at.file_uploader(key="data_model").set_value(("model.json", deeply_nested(), "application/json")).run()
+    at.button(key="data_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = [e.value for e in at.error]
+    assert len(shown) == 1 and "nests deeper than" in one_line(shown[0])
+    assert at.session_state["view"]["dataset"] == before["dataset"]
+
+
+def test_model_check_samples_rows_with_missing_values(tmp_path):
+    frame = table()
+    frame.loc[::7, "income"] = np.nan
+    frame.loc[::5, "home"] = None
+    dataset = prepare_dataset(frame, DatasetSpec(name="gaps", target="y", task="classification"))
+    model = xgb.XGBClassifier(n_estimators=5, enable_categorical=True, tree_method="hist")
+    model.fit(dataset.features, dataset.target_codes())
+    path = tmp_path / "gaps.json"
+    model.save_model(path)
+    assert load_model(path, dataset).kind == "xgboost"
