@@ -169,6 +169,7 @@ class Person:
     def __init__(self, page: Page, server: Server, shots: Path | None = None, name: str = "journey") -> None:
         self.page, self.server, self.shots, self.name = page, server, shots, name
         self.lang = "en"
+        self.sidebar_openings = 0  # how often the sidebar had to be opened again
         self.predictions: dict[tuple, str] = {}  # (dataset, row, lang) -> the headline Local explanation shows
 
     # ---- helpers
@@ -197,11 +198,18 @@ class Person:
         return self.page.locator(SIDEBAR)
 
     def open_sidebar(self) -> None:
-        """Presentation mode may collapse the sidebar: a person opens it again."""
-        if self.sidebar.get_attribute("aria-expanded") == "false":
+        """Presentation mode starts with the sidebar collapsed: a person opens it (the ">" button)."""
+        collapsed = self.sidebar.evaluate(
+            "e => e.getAttribute('data-collapsed') === 'true' || e.getAttribute('aria-expanded') === 'false'")
+        if collapsed:
+            self.sidebar_openings += 1
             self.page.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] '
                               'button').first.click()
-            expect(self.sidebar).to_have_attribute("aria-expanded", "true")
+            self.page.wait_for_function(
+                "s => { const e = document.querySelector(s); return e && e.getAttribute('data-collapsed') !== 'true'"
+                " && e.getAttribute('aria-expanded') !== 'false' && e.getBoundingClientRect().x >= 0; }",
+                arg=SIDEBAR, timeout=STEP_TIMEOUT_MS)
+            self.page.wait_for_timeout(300)  # the slide-in animation
 
     # ---- steps
     def open(self, path: str = "/") -> None:
@@ -545,7 +553,8 @@ def test_presentation_mode_in_url_and_kept(page: Page, server: Server, shots: Pa
     for path in ("/local_explanation", "/what_if"):
         person.click_page(path)
         person.check(path, "hmda", 7, presentation=True)
-    person.shot("local")
+    person.shot("what-if")
+    print(f"\npresentation mode: the sidebar was opened again {person.sidebar_openings} time(s)")
     person.toggle_presentation(False)
     person.check("/what_if", "hmda", 7)
 
