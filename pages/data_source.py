@@ -26,7 +26,7 @@ from explainers.upload import (
     safe_csv,
     spec_from_upload,
 )
-from pages.common import add_upload, model_name, tr
+from pages.common import add_upload, model_name, plain_text, tr
 from pages.state import UPLOAD_PREFIX, uploads, view
 from pages.tables import safe_dataframe
 
@@ -101,8 +101,8 @@ def _current_upload() -> None:
     )
     if ws.dataset.notices:
         with st.expander(t("data.notices")):
-            for notice in ws.dataset.notices:
-                st.write(notice)
+            for notice in ws.dataset.notices:  # they quote column names and values: text, never markup
+                st.markdown(plain_text(notice))
 
 
 st.title(t("data.title"))

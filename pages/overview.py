@@ -5,7 +5,17 @@ import streamlit as st
 
 from explainers import charts
 from explainers.metrics import confusion_at
-from pages.common import chart, class_label, current, evaluation, language, model_name, presenting, tr
+from pages.common import (
+    chart,
+    class_label,
+    current,
+    evaluation,
+    language,
+    model_name,
+    plain_text,
+    presenting,
+    tr,
+)
 from pages.tables import safe_dataframe
 
 t = tr()
@@ -13,11 +23,12 @@ name, ws, _ = current()
 dataset, model = ws.dataset, ws.model
 spec = dataset.spec
 
-st.title(spec.display_title(language()))
+# The title, description and notices can come from an uploaded table and spec: shown as text, never markup.
+st.title(plain_text(spec.display_title(language())))
 if spec.description:
-    st.write(spec.text(spec.description, language(), ""))
+    st.markdown(plain_text(spec.text(spec.description, language(), "")))
 for notice in dataset.notices:
-    st.info(notice)
+    st.info(plain_text(notice))
 
 st.subheader(t("overview.data"))
 columns = st.columns(4)
