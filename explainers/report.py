@@ -1392,8 +1392,9 @@ def md_text(text: object, line_starts: bool = True) -> str:
     return _MD_ORDERED.sub(r"\1\\\2", out)
 
 
-def _md_inline(text: str, line_starts: bool = True) -> str:
-    """Escaped text with the report's own **bold** kept."""
+def md_inline(text: str, line_starts: bool = True) -> str:
+    """Escaped text (:func:`md_text`) with the report's own **bold** kept: for narratives and other texts
+    built from the message catalogue around data values (pages can pass them to ``st.markdown``)."""
     parts = _BOLD.split(str(text))
     out = []
     for i, part in enumerate(parts):
@@ -1403,11 +1404,11 @@ def _md_inline(text: str, line_starts: bool = True) -> str:
 
 
 def _md_line(text: str) -> str:
-    return _md_inline(" ".join(str(text).split()))
+    return md_inline(" ".join(str(text).split()))
 
 
 def _md_cell(text: str) -> str:
-    return "<br>".join(_md_inline(line, line_starts=False) for line in str(text).split("\n"))
+    return "<br>".join(md_inline(line, line_starts=False) for line in str(text).split("\n"))
 
 
 def _md_fence(text: str) -> str:
@@ -1444,9 +1445,9 @@ def _render_markdown(report: Report) -> str:
                 fence = _md_fence(block.text)
                 out += [fence, block.text, fence, ""]
             elif block.style == "lead":
-                out += ["> " + _md_inline(block.text).replace("\n", "\n> "), ""]
+                out += ["> " + md_inline(block.text).replace("\n", "\n> "), ""]
             else:
-                out += [_md_inline(block.text).replace("\n", "  \n"), ""]
+                out += [md_inline(block.text).replace("\n", "  \n"), ""]
         elif isinstance(block, Table):
             out += [_md_table(block), ""]
         elif isinstance(block, Chart):
