@@ -735,3 +735,15 @@ def test_model_check_samples_rows_with_missing_values(tmp_path):
     path = tmp_path / "gaps.json"
     model.save_model(path)
     assert load_model(path, dataset).kind == "xgboost"
+
+
+def test_what_if_curve_over_a_categorical_feature_draws():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=180)
+    at.query_params["dataset"] = "credit"
+    at.run()
+    at.switch_page("pages/what_if.py").run()
+    at.selectbox(key="whatif_curve_feature").set_value("Home").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
