@@ -24,6 +24,7 @@ _EXPORTS = {
     "KINDS": "cases", "VERDICTS": "cases", "STATUSES": "cases",
     "DecisionNotice": "notice", "build_notice": "notice", "write_notice": "notice",
     "record_report": "events", "record_upload": "events", "record_notice": "events",
+    "record_command_report": "events",
 }
 
 __all__ = sorted(_EXPORTS)

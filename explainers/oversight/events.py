@@ -38,3 +38,19 @@ def record_upload(store: Store, workspace: Workspace, actor: Actor, *, model_cha
                         model_sha256=workspace.model.model_hash,
                         details={"dataset": name, "rows": len(workspace.dataset.features),
                                  "model": workspace.model.source, "source": source})
+
+
+def record_command_report(workspace: Workspace, rows: Iterable[int], fmt: str, lang: str,
+                          db: str | None = None) -> Entry:
+    """``report.produced`` from ``python -m explainers report``: the database of ``db`` or ``XAI_DB_URL``, the
+    operating-system user as the (unverified) actor. One call after the report is written."""
+    import getpass
+
+    from .store import Store, open_store
+
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "unknown"
+    store = Store(db) if db else open_store()
+    return record_report(store, workspace, rows, fmt, lang, Actor(name, verified=False))
