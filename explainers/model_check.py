@@ -645,20 +645,22 @@ DATA_TYPES = (
     "builtins.dict", "builtins.list", "builtins.tuple", "builtins.set", "builtins.frozenset", "builtins.str",
     "builtins.int", "builtins.float", "builtins.bool", "builtins.complex", "builtins.NoneType", "builtins.slice",
     "builtins.bytes", "builtins.bytearray", "builtins.object",
-    "numpy.ndarray", "numpy.dtype", "numpy.random.mtrand.RandomState",
+    "numpy.ndarray", "numpy.dtype", "numpy.random.mtrand.RandomState", "numpy.random._generator.Generator",
     *(f"numpy.{name}" for name in (
         "float16", "float32", "float64", "longdouble", "int8", "int16", "int32", "int64", "uint8", "uint16",
         "uint32", "uint64", "bool", "bool_", "str_", "bytes_", "object_", "complex64", "complex128", "intp")),
     *(f"scipy.sparse._{kind}.{kind}_{form}" for kind in ("csr", "csc", "coo") for form in ("matrix", "array")),
 )
 # skops loaders that only rebuild data or allow-listed objects. Not here, so refused: FunctionNode,
-# MethodNode, PartialNode, OperatorFuncNode, ReduceNode of other types, RandomGeneratorNode (it calls a
-# class named by a string), DefaultDictNode (its factory is a callable), and anything newer.
+# MethodNode, PartialNode, OperatorFuncNode, ReduceNode of other types, DefaultDictNode (its factory is a
+# callable), and anything newer. RandomGeneratorNode calls a numpy.random class named by a string in its
+# state: allowed only when that name is one of numpy's bit generators and its seed pool is small.
 ALLOWED_LOADERS = frozenset({
     "ObjectNode", "DictNode", "ListNode", "TupleNode", "SetNode", "JsonNode", "NdArrayNode", "DTypeNode",
-    "SliceNode", "TypeNode", "TreeNode", "LossNode", "RandomStateNode", "BytesNode", "BytearrayNode",
-    "SparseMatrixNode",
+    "SliceNode", "TypeNode", "TreeNode", "LossNode", "RandomStateNode", "RandomGeneratorNode", "BytesNode",
+    "BytearrayNode", "SparseMatrixNode",
 })
+BIT_GENERATORS = frozenset({"PCG64", "PCG64DXSM", "MT19937", "Philox", "SFC64"})
 
 
 def allowed_skops_types(extra: tuple[str, ...] = ()) -> frozenset[str]:
@@ -705,11 +707,31 @@ def skops_schema_types(schema) -> tuple[set[str], set[str], list[str]]:
                     if value is not None and not (isinstance(value, dict) and value.get("content") == "null"
                                                   and value.get("__loader__") == "JsonNode"):
                         problems.append(f"a FunctionTransformer with a {key} (functions are never loaded)")
+            if loader == "RandomGeneratorNode":
+                problem = _generator_problem(node)
+                if problem:
+                    problems.append(problem)
             reduce = node.get("__reduce__")
             if reduce is not None:
                 stack.append(reduce)
         stack.extend(v for v in node.values() if isinstance(v, dict | list))
     return types, loaders, problems
+
+
+def _generator_problem(node: dict) -> str | None:
+    """Why a numpy Generator node is refused (its bit generator is not numpy's, or its seed pool is huge)."""
+    try:
+        content = node["content"]
+        name = json.loads(content["bit_generator"]["content"]["bit_generator"]["content"])
+        pool = content["seed_seq"]["content"].get("pool_size")
+        pool = json.loads(pool["content"]) if isinstance(pool, dict) else 4
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return "a random generator whose state cannot be read"
+    if name not in BIT_GENERATORS:
+        return f"a random generator built by numpy.random.{str(name)[:40]}, which is not a bit generator"
+    if not isinstance(pool, int) or isinstance(pool, bool) or not 1 <= pool <= 1024:
+        return "a random generator with an unusual seed pool"
+    return None
 
 
 # --------------------------------------------------------------------------------------------

@@ -233,6 +233,38 @@ def test_skops_tree_with_an_index_past_its_nodes_is_refused(small):
         check_model_against_data(skops_bytes(tree), small, name="tree.skops")
 
 
+def _generator_names(schema, name: str | None = None) -> list[dict]:
+    """The bit-generator name nodes of every numpy Generator in a skops schema (set to ``name`` if given)."""
+    found, stack = [], [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("__loader__") == "RandomGeneratorNode":
+                found.append(node["content"]["bit_generator"]["content"]["bit_generator"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    if name is not None:
+        for entry in found:
+            entry["content"] = json.dumps(name)
+    return found
+
+
+def test_skops_random_generator_must_be_a_numpy_bit_generator():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    numeric = prepare_dataset(table().drop(columns="home"), DatasetSpec(name="numeric", target="y",
+                                                                       task="classification"))
+    model = HistGradientBoostingClassifier(max_iter=5, random_state=0).fit(numeric.features, numeric.target)
+    data = skops_bytes(model)
+    assert _generator_names(json.loads(zipfile.ZipFile(io.BytesIO(data)).read("schema.json")))
+    assert check_model_against_data(data, numeric, name="hgb.skops").kind == "sklearn"  # a real one loads
+    for name in ("set_bit_generator", "seed"):
+        edited = _rewrite_schema(data, lambda schema, name=name: _generator_names(schema, name))
+        with pytest.raises(InputError, match="not a bit generator"):
+            check_model_against_data(edited, numeric, name="generator.skops")
+
+
 def test_a_legitimate_skops_pipeline_still_loads(small):
     pipeline = Pipeline([
         ("prepare", ColumnTransformer([("scale", StandardScaler(), ["income", "age"])], remainder="drop")),
