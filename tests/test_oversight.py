@@ -416,6 +416,9 @@ def test_exports_escape_formulas_and_keep_every_field(sqlite_store, credit):
     assert [e.action for e in audit.entries(sqlite_store, action=["model.changed"])] == ["model.changed"]
     assert audit.entries(sqlite_store, search="upload:")[0].action == "model.changed"
     assert audit.entries(sqlite_store, actor="@evil")[0].seq == 1
+    entry = events.record_command_report(credit, [5], "html", "pt-BR", db=sqlite_store.url.render_as_string())
+    assert (entry.seq, entry.action, entry.details["rows"], entry.verified) == (4, "report.produced", [5], False)
+    assert audit.verify(sqlite_store).ok
 
 
 # ------------------------------------------------------------------------------------------------
