@@ -930,7 +930,7 @@ def check_skops(data: bytes, header: dict) -> dict:
         raise Refused("is not a readable skops file (its schema is not valid JSON)") from None
     types, loaders, problems = skops_schema_types(schema)
     if problems:
-        raise Refused("contains " + problems[0] + "; it was not loaded")
+        raise Refused("contains " + problems[0])
     odd_loaders = sorted(loaders - ALLOWED_LOADERS)
     if odd_loaders:
         raise Refused("contains " + ", ".join(odd_loaders[:3]) + " entries (functions, methods or other callables), "
