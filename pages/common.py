@@ -46,6 +46,9 @@ def add_upload(ws: Workspace) -> str:
     name = f"{UPLOAD_PREFIX}{ws.dataset.data_hash[:8]}-{ws.model.model_hash[:8]}"
     uploads()[name] = ws
     set_view(dataset=name)
+    from pages.oversight_ui import record_upload_event  # it imports this module
+
+    record_upload_event(ws, name, model_changed=not ws.model.is_default, source=ws.model.source)
     return name
 
 

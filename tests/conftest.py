@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 os.environ["TQDM_DISABLE"] = "1"
@@ -35,6 +36,19 @@ BUILTINS = ("credit", "hmda", "loans", "breast_cancer")
 # Hypothesis keeps a cache of constants from the source under its home directory: keep it out of
 # the repository (it is written while modules are collected, before any fixture runs).
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "xai-dashboard-tests-hypothesis")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def oversight_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A per-session oversight database, so that no test writes into the project's ``var/``."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('xai-db') / 'oversight.db'}"
+    previous = os.environ.get("XAI_DB_URL")
+    os.environ["XAI_DB_URL"] = url
+    yield url
+    if previous is None:
+        os.environ.pop("XAI_DB_URL", None)
+    else:
+        os.environ["XAI_DB_URL"] = previous
 
 
 @pytest.fixture(scope="session", autouse=True)
