@@ -396,3 +396,9 @@ def click_nav(page: Page, path: str) -> None:
 def nav_texts(page: Page) -> list[str]:
     """The sidebar links' names (without their icons)."""
     return [text.strip().split("\n")[-1] for text in page.locator(NAV_LINKS).all_inner_texts()]
+
+
+def nav_paths(page: Page) -> list[str]:
+    """The sidebar links' paths, in the sidebar's order ("/" for the default page)."""
+    return page.evaluate("sel => [...document.querySelectorAll(sel)].map(a => new URL(a.href).pathname"
+                         ".replace(/\\/+$/, '') || '/')", NAV_LINKS)
