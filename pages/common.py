@@ -6,7 +6,6 @@ Not a page itself: ``app.py`` routes only to the files it names in ``st.navigati
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import uuid
 from collections.abc import Callable
@@ -203,12 +202,18 @@ def presenting() -> bool:
     return bool(view()["presentation"])
 
 
-MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:])")
-
-
-def plain_text(text: str) -> str:
+def plain_text(text: object) -> str:
     """``text`` escaped so that Streamlit's Markdown shows it as typed: no links, images or markup."""
-    return MARKDOWN_SPECIALS.sub(r"\\\1", str(text))
+    from explainers.report import md_text
+
+    return md_text(text)
+
+
+def narrative_markdown(text: str) -> str:
+    """A narrative for ``st.markdown``: its own **bold** kept, everything from the data escaped."""
+    from explainers.report import md_inline
+
+    return md_inline(text)
 
 
 def run_guarded(page) -> None:

@@ -11,6 +11,7 @@ from pages.common import (
     current,
     labels,
     language,
+    narrative_markdown,
     outcome_phrase,
     prediction_text,
     presenting,
@@ -135,7 +136,8 @@ if store.get("request") == request:
                      .format({score_name: "{:.3f}"}))
         st.caption(t("cf.table_caption", score=score_name))
         with st.container(border=True):
-            st.markdown(narrate(model, original, result.counterfactuals[0], lang=language(), seed=ws.seed).text)
+            st.markdown(narrative_markdown(
+                narrate(model, original, result.counterfactuals[0], lang=language(), seed=ws.seed).text))
         for i, cf in enumerate(result.counterfactuals, 1):
             headline, _ = prediction_text(ws, cf.prediction)
             summary = "; ".join(f"{names[f]}: {t.value(c['from'])} → {t.value(c['to'])}" for f, c in cf.changes.items())

@@ -16,6 +16,7 @@ from pages.common import (
     labels,
     language,
     meanings,
+    narrative_markdown,
     outcome_phrase,
     prediction_text,
     presenting,
@@ -114,7 +115,7 @@ right.metric(t("local.actual"), class_label(ws, actual) if model.is_classifier e
 
 narrative = cached_narrative(name, model.model_hash, row, ws.seed, language())
 with st.container(border=True):
-    st.markdown(f"**{t('local.narrative')}.** " + narrative.text)
+    st.markdown(f"**{t('local.narrative')}.** " + narrative_markdown(narrative.text))
 
 # One story: by default the waterfall shows the narrative's own effects (probability points that add up to
 # the probability shown); analysts can switch to TreeSHAP in log-odds, labelled as such.

@@ -17,6 +17,7 @@ from pages.common import (
     labels,
     language,
     meanings,
+    narrative_markdown,
     outcome_phrase,
     prediction_text,
     tr,
@@ -114,7 +115,8 @@ if "label" in after and after["label"] != before["label"]:
 # points for classifiers), for the original and the edited row in one call.
 effects = outcome_effects(model, both, seed=ws.seed)
 with st.container(border=True):
-    st.markdown(narrate(model, edited_frame, lang=language(), seed=ws.seed, effects=effects.select(1)).text)
+    st.markdown(narrative_markdown(
+        narrate(model, edited_frame, lang=language(), seed=ws.seed, effects=effects.select(1)).text))
 effect_before, effect_after = effects.row(0), effects.row(1)
 scale, digits = (100.0, 1) if effects.space == "probability" else (1.0, 3)
 left, right = st.columns([3, 2])
