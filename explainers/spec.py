@@ -23,7 +23,17 @@ Task = Literal["classification", "regression"]
 LANGUAGES = ("en", "pt-BR")
 
 _ID_NAME = re.compile(r"^(id|.*_id|id_.*|rownames|row_?id|index|unnamed: ?\d+|key)$", re.IGNORECASE)
-_POSITIVE_WORDS = ("1", "1.0", "yes", "true", "good", "approved", "positive", "benign", "sim")
+# Class names that read as the favourable outcome, or as the unfavourable one (English and Portuguese).
+FAVOURABLE_WORDS = frozenset({
+    "1", "1.0", "yes", "true", "good", "approved", "accepted", "granted", "paid", "repaid", "positive", "benign",
+    "sim", "verdadeiro", "bom", "boa", "aprovado", "aprovada", "aceito", "aceita", "concedido", "concedida", "pago",
+    "adimplente", "benigno",
+})
+UNFAVOURABLE_WORDS = frozenset({
+    "0", "0.0", "no", "false", "bad", "denied", "rejected", "declined", "default", "defaulted", "negative",
+    "malignant", "não", "nao", "falso", "mau", "ruim", "negado", "negada", "recusado", "recusada", "rejeitado",
+    "rejeitada", "inadimplente", "maligno",
+})
 MAX_CLASSES = 20
 
 
@@ -167,13 +177,26 @@ def infer_task(target: pd.Series) -> Task:
 
 
 def infer_positive_class(classes: list[str]) -> str | None:
-    """For two classes, the one whose name reads as the favourable outcome, else the second."""
+    """For two classes, the one whose name reads as the favourable outcome (or whose partner reads as the
+    unfavourable one), else the second in sorted order; ``positive_class_reason`` says which rule chose."""
+    return guess_positive_class(classes)[0]
+
+
+def guess_positive_class(classes: list[str]) -> tuple[str | None, Literal["word", "other_word", "order", "none"]]:
+    """The favourable class of a binary target and why: its name ("word"), the other's name ("other_word"),
+    or nothing but the sorted order ("order": a guess the user should confirm)."""
     if len(classes) != 2:
-        return None
-    for value in classes:
-        if value.strip().lower() in _POSITIVE_WORDS:
-            return value
-    return sorted(classes)[1]
+        return None, "none"
+    words = [value.strip().lower() for value in classes]
+    for value, word in zip(classes, words, strict=True):
+        if word in FAVOURABLE_WORDS and not any(w in FAVOURABLE_WORDS for w in words if w != word):
+            return value, "word"
+    for value, word in zip(classes, words, strict=True):
+        if word in UNFAVOURABLE_WORDS:
+            other = classes[1 - classes.index(value)]
+            if other.strip().lower() not in UNFAVOURABLE_WORDS:
+                return other, "other_word"
+    return sorted(classes)[1], "order"
 
 
 def infer_spec(frame: pd.DataFrame, target: str, name: str = "uploaded") -> tuple[DatasetSpec, list[str]]:
