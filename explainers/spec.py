@@ -178,7 +178,7 @@ def infer_task(target: pd.Series) -> Task:
 
 def infer_positive_class(classes: list[str]) -> str | None:
     """For two classes, the one whose name reads as the favourable outcome (or whose partner reads as the
-    unfavourable one), else the second in sorted order; ``positive_class_reason`` says which rule chose."""
+    unfavourable one), else the second in sorted order (``guess_positive_class`` also says which rule chose)."""
     return guess_positive_class(classes)[0]
 
 

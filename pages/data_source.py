@@ -8,19 +8,21 @@ dataset and model selected before stay selected.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from explainers.errors import InputError
-from explainers.spec import infer_task
+from explainers.spec import guess_positive_class, infer_task
 from explainers.upload import (
     MODEL_TYPES,
     PICKLE_TYPES,
     TABLE_TYPES,
     Limits,
     build_workspace,
+    make_spec,
     pickle_refusal,
     read_upload,
     safe_csv,
@@ -32,7 +34,7 @@ from pages.tables import safe_dataframe
 
 PREVIEW_ROWS = 20
 TASKS = ["classification", "regression"]
-SELECTIONS = ("data_target", "data_task", "data_immutable", "data_sensitive")
+SELECTIONS = ("data_target", "data_task", "data_favourable", "data_immutable", "data_sensitive")
 
 t = tr()
 
@@ -165,6 +167,17 @@ from_spec = spec is not None and spec.target == target
 default_task = spec.task if from_spec else infer_task(frame[target])
 task = st.radio(t("data.task"), TASKS, index=TASKS.index(default_task), key="data_task", horizontal=True,
                 format_func=lambda value: t(f"data.task_{value}"), help=t("data.task_help"))
+favourable = None
+if task == "classification":
+    classes = sorted(frame[target].dropna().astype("object").map(str).unique())
+    guess, reason = guess_positive_class(classes)
+    if guess is not None:
+        if from_spec and spec.positive_class in classes:
+            guess, reason = spec.positive_class, "spec"
+        # Which class counts as favourable colours every chart and sentence: the user confirms the guess.
+        favourable = st.selectbox(t("data.favourable"), classes, index=classes.index(guess), key="data_favourable",
+                                  help=t("data.favourable_help"))
+        st.caption(plain_text(t(f"data.favourable_{reason}", label=guess)))
 features = [c for c in columns if c != target]
 immutable = st.multiselect(
     t("data.immutable"), features, key="data_immutable", help=t("data.immutable_help"),
@@ -204,13 +217,18 @@ if st.button(t("data.go"), key="data_go", type="primary", disabled=not ready):
         status.update(label=steps[step])
 
     try:
+        chosen_spec = spec
+        if favourable is not None:
+            chosen_spec, _ = make_spec(frame, target, task=task, immutable=immutable, sensitive=sensitive, base=spec,
+                                       name=spec.name if spec is not None else Path(table_file.name).stem)
+            chosen_spec = replace(chosen_spec, positive_class=favourable)
         ws = build_workspace(
             frame,
             target,
             task=task,
             immutable=immutable,
             sensitive=sensitive,
-            spec=spec,
+            spec=chosen_spec,
             model_bytes=model_file.getvalue() if model_file is not None else None,
             model_name=model_file.name if model_file is not None else None,
             name=spec.name if spec is not None else Path(table_file.name).stem,

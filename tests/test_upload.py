@@ -688,6 +688,28 @@ def test_page_trains_the_default_model_and_switches_the_dashboard(upload_titles)
     assert at.session_state["view"]["dataset"] == name
 
 
+@pytest.mark.parametrize("chosen", ["aprovado", "negado"])
+def test_page_asks_which_outcome_is_favourable(upload_titles, chosen):
+    """A Portuguese yes/no target: the page proposes "aprovado" and says why; the user's choice is the
+    model's positive class, so the probability shown is the chosen class's."""
+    at = open_page()
+    upload_titles.append(at)
+    frame = pd.read_csv(io.BytesIO(table_csv()))
+    frame["y"] = frame["y"].map({"yes": "aprovado", "no": "negado"})
+    upload(at, "pedidos.csv", frame.to_csv(index=False).encode())
+    box = at.selectbox(key="data_favourable")
+    assert box.value == "aprovado" and box.options == ["aprovado", "negado"]
+    assert any("aprovado" in c.value and "name" in c.value for c in at.caption)
+    box.set_value(chosen).run()
+    at.button(key="data_go").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    ws = at.session_state["uploads"][at.session_state["view"]["dataset"]]
+    assert ws.dataset.spec.positive_class == chosen
+    assert ws.model.classes[ws.model.positive_index] == chosen
+    row = ws.dataset.row(0)
+    assert ws.model.score(row)[0] == pytest.approx(ws.model.predict_proba(row)[0][ws.model.positive_index])
+
+
 def test_page_loads_an_uploaded_xgboost_model(tmp_path, user_csv, upload_titles):
     frame = pd.read_csv(io.BytesIO(user_csv), sep=";")
     features = frame.drop(columns="y").assign(colour=lambda f: f["colour"].astype("category"))
