@@ -176,7 +176,8 @@ def prediction_text(ws: Workspace, prediction: dict) -> tuple[str, str]:
     if "label" in prediction:
         positive = ws.model.classes[ws.model.positive_index]
         chance = prediction["probabilities"][positive]
-        return class_label(ws, prediction["label"]), f"{t.percent(chance)} {outcome_phrase(ws)}"
+        return class_label(ws, prediction["label"]), t("common.chance", percent=t.percent(chance),
+                                                        phrase=outcome_phrase(ws))
     return t.number(prediction["value"], 3), outcome_phrase(ws)
 
 

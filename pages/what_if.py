@@ -124,12 +124,12 @@ with left:
     chart(charts.shap_before_after(effect_before, effect_after, names, tr=t, space=effects.space),
           t("whatif.shap_caption", colours=colour_note(ws)), "whatif_shap")
 with right:
-    table = pd.DataFrame({t("local.feature"): [names[f] for f in dataset.feature_names],
-                          t("whatif.original"): [scale * effect_before[f] for f in dataset.feature_names],
+    table = pd.DataFrame({t("whatif.original"): [scale * effect_before[f] for f in dataset.feature_names],
                           t("whatif.edited"): [scale * effect_after[f] for f in dataset.feature_names]})
     table[t("whatif.change")] = table[t("whatif.edited")] - table[t("whatif.original")]
+    table[t("local.feature")] = [names[f] for f in dataset.feature_names]  # last: the numbers stay in view
     table = table.iloc[table[t("whatif.edited")].abs().to_numpy().argsort()[::-1]]
-    for column in table.columns[1:]:
+    for column in table.columns[:3]:
         table[column] = [t.fixed(v, digits) for v in table[column]]
     st.dataframe(table, hide_index=True)
 
