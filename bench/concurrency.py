@@ -45,6 +45,7 @@ from explainers.data import builtin_spec  # noqa: E402
 from explainers.i18n import catalogue  # noqa: E402
 from tests.browser_support import (  # noqa: E402
     APP,
+    APP_DIR,
     CHROMIUM,
     CHROMIUM_ARGS,
     EXCEPTION,
@@ -288,6 +289,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "commit": _commit(),
+        "app_dir": None if APP_DIR == ROOT else str(APP_DIR),  # XAI_APP_DIR: the app ran from another copy
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "load_before": load_before,
                     "load_after": os.getloadavg()},
         "sessions": args.sessions,
