@@ -16,6 +16,19 @@ from .models import TabularModel, cache_dir, train_test_indices, write_atomicall
 EVALUATION_FORMAT = 1  # bump when ModelEvaluation or evaluate() changes; older saved evaluations are then ignored
 
 
+# The catalogue key (``report.metric_<key>`` and its ``_help``) of each metric name ``evaluate`` returns.
+METRIC_KEYS = {
+    "accuracy": "accuracy",
+    "log loss": "log_loss",
+    "ROC AUC": "roc_auc",
+    "PR AUC": "pr_auc",
+    "Brier score": "brier",
+    "RMSE": "rmse",
+    "MAE": "mae",
+    "R²": "r2",
+}
+
+
 @dataclass(frozen=True, eq=False)
 class ModelEvaluation:
     """Metrics and curves on the fixed-seed test split.

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from explainers import charts
-from explainers.metrics import confusion_at
+from explainers.metrics import METRIC_KEYS, confusion_at
 from pages.common import (
     chart,
     class_label,
@@ -45,7 +45,7 @@ with left:
             t("overview.class"): counts.index,
             t("overview.meaning"): [class_label(ws, c) for c in counts.index],
             t("common.rows"): counts.to_numpy(),
-            t("overview.share"): (counts / counts.sum()).round(3).to_numpy(),
+            t("overview.share"): [t.percent(share, 1) for share in counts / counts.sum()],
         })
         st.markdown(f"**{t('overview.balance')}**")
         safe_dataframe(balance, hide_index=True)
@@ -65,16 +65,19 @@ with right:
 st.subheader(t("overview.model"))
 result = evaluation(name, model.model_hash)
 if not presenting():
-    columns = st.columns(3)
-    columns[0].metric(t("overview.model_name"), model_name(ws))
+    # The model's name is a sentence, too long for a metric box: it goes in words above the figures.
+    st.markdown(f"**{t('overview.model_name')}:** {plain_text(model_name(ws))}")
+    columns = st.columns(2)
     trees = model.details.get("trees")
-    columns[1].metric(t("overview.size"), t("overview.trees", n=trees) if trees else model.kind)
-    columns[2].metric(t("overview.test_rows"), t.number(len(result.rows), 0))
+    columns[0].metric(t("overview.size"), t("overview.trees", n=trees) if trees else model.kind)
+    columns[1].metric(t("overview.test_rows"), t.number(len(result.rows), 0))
     st.caption(t("overview.test_caption", seed=ws.seed, model_hash=model.model_hash[:16],
                  data_hash=dataset.data_hash[:16]))
 metric_columns = st.columns(len(result.metrics))
 for column, (metric, value) in zip(metric_columns, result.metrics.items(), strict=True):
-    column.metric(metric, t.fixed(value, 3))
+    key = METRIC_KEYS.get(metric)
+    column.metric(t(f"report.metric_{key}") if key else metric, t.fixed(value, 3),
+                  help=t(f"report.metric_{key}_help") if key else None)
 
 if model.is_classifier and result.curves:
     positive = model.classes[model.positive_index]
@@ -95,7 +98,8 @@ if model.is_classifier and result.curves:
         chart(charts.confusion_figure(table, lambda c: class_label(ws, c), tr=t), t("overview.confusion_caption"),
               "overview_confusion")
     with right:
-        safe_dataframe(table)
+        safe_dataframe(table.rename_axis(index=t("overview.actual"), columns=t("overview.predicted"))
+                       .rename(index=lambda c: class_label(ws, c), columns=lambda c: class_label(ws, c)))
         correct = int(pd.Series(table.to_numpy().diagonal()).sum())
         st.metric(t("overview.accuracy_at"), t.fixed(correct / table.to_numpy().sum(), 3))
 elif model.is_classifier:

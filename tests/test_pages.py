@@ -207,13 +207,13 @@ def test_bad_deep_link_warns_and_keeps_a_working_view():
 
 def test_overview_threshold_moves_the_confusion_matrix():
     at = open_app("credit")
-    before = table(at, "good", "bad").copy()
+    before = table(at, "Good payer", "Bad payer").copy()
     at.slider(key="overview_threshold").set_value(0.9).run()
-    after = table(at, "good", "bad")
+    after = table(at, "Good payer", "Bad payer")
     assert before.to_numpy().sum() == after.to_numpy().sum()
     assert not before.equals(after)
     # A higher threshold can only call fewer rows positive.
-    positive = "good"
+    positive = "Good payer"
     assert after[positive].sum() < before[positive].sum()
 
 
