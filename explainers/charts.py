@@ -191,12 +191,14 @@ def dependence(result: GlobalShap, features: pd.DataFrame, feature: str, colour_
             mask = (colour == category).to_numpy()
             figure.add_scattergl(x=x_values[mask], y=y[mask], mode="markers", name=str(category),
                                  marker={"size": 5, "color": CATEGORY_PALETTE[i % len(CATEGORY_PALETTE)]})
-        figure.update_layout(legend_title_text=labels.get(colour_by, colour_by))
+        # Above the plot, in one row: a long feature name at the side would squeeze the dots.
+        figure.update_layout(legend={"title": {"text": wrap(labels.get(colour_by, colour_by), 60)},
+                                     "orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0})
     else:
         marker: dict = {"size": 5, "color": NEUTRAL}
         if colour is not None:
             marker.update(color=colour.to_numpy(dtype="float64"), colorscale=LOW_HIGH_SCALE, showscale=True,
-                          colorbar={"title": labels.get(colour_by, colour_by)})
+                          colorbar={"title": {"text": wrap(labels.get(colour_by, colour_by), 16), "side": "right"}})
         figure.add_scattergl(x=x_values, y=y, mode="markers", marker=marker, showlegend=False)
     figure.add_hline(y=0, line_color="#666666", line_width=1)
     figure.update_xaxes(title=labels.get(feature, feature))

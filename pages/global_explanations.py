@@ -1,5 +1,6 @@
 """Global explanations: which features drive the model across many rows, and how."""
 
+import pandas as pd
 import streamlit as st
 
 from explainers import charts
@@ -25,9 +26,13 @@ left, right = st.columns([1, 1])
 with left:
     chart(charts.importance_bar(result, names, tr=t), t("global.importance_caption"), "global_importance")
 with right:
-    table = result.importance.rename("mean |SHAP|").to_frame().round(4)
-    table[t("global.meaning")] = [meanings(ws)[f] for f in table.index]
-    st.dataframe(table)
+    importance = result.importance
+    st.dataframe(pd.DataFrame({
+        t("charts.mean_abs_shap", space=t(f"space.{result.shap.space}")): [t.fixed(v, 4) for v in importance],
+        t("local.feature"): [names[f] for f in importance.index],
+        t("local.column"): list(importance.index),
+        t("global.meaning"): [meanings(ws)[f] for f in importance.index],
+    }), hide_index=True)
 
 chart(charts.beeswarm(result, sampled, names, seed=ws.seed, tr=t),
       t("global.beeswarm_caption", score=outcome_phrase(ws)), "global_beeswarm")
