@@ -163,14 +163,20 @@ def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str],
         shap_column = result.shap.values[name].to_numpy()
         raw = features[name]
         scaled = _scaled_colour(raw)
+        # Thousands of dots travel to the browser on every visit: single precision, colours as 0..255 levels,
+        # and numbers for the hover (Plotly formats them with the locale's separators) keep the page light.
+        numeric = not isinstance(raw.dtype, pd.CategoricalDtype) and pd.api.types.is_numeric_dtype(raw.dtype)
+        hover = {"customdata": raw.to_numpy(dtype="float32"), "hovertemplate": "%{customdata:,.4~g}"} if numeric \
+            else {"text": [tr.value(v) for v in raw], "hovertemplate": "%{text}"}
+        hover["hovertemplate"] += "<br>SHAP %{x:.3f}<extra></extra>"
         figure.add_scattergl(
-            x=shap_column, y=position + rng.uniform(-0.3, 0.3, len(shap_column)), mode="markers",
-            marker={"size": 4, "color": np.nan_to_num(scaled, nan=0.5), "colorscale": LOW_HIGH_SCALE,
-                    "cmin": 0, "cmax": 1, "showscale": position == 0,
-                    "colorbar": {"title": tr("charts.feature_value"), "tickvals": [0, 1],
+            x=shap_column.astype("float32"), y=(position + rng.uniform(-0.3, 0.3, len(shap_column))).astype("float32"),
+            mode="markers",
+            marker={"size": 4, "color": np.round(255 * np.nan_to_num(scaled, nan=0.5)).astype("uint8"),
+                    "colorscale": LOW_HIGH_SCALE, "cmin": 0, "cmax": 255, "showscale": position == 0,
+                    "colorbar": {"title": tr("charts.feature_value"), "tickvals": [0, 255],
                                  "ticktext": [tr("charts.low"), tr("charts.high")]}},
-            name=labels.get(name, name), showlegend=False,
-            text=[tr.value(v) for v in raw], hovertemplate="%{text}<br>SHAP %{x:.3f}<extra></extra>",
+            name=labels.get(name, name), showlegend=False, **hover,
         )
     figure.update_yaxes(tickvals=list(range(len(top))), ticktext=[wrap(labels.get(c, c)) for c in top])
     figure.add_vline(x=0, line_color="#666666", line_width=1)
