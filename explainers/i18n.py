@@ -109,7 +109,8 @@ class Translator:
             return str(value)
         if isinstance(value, int | float):
             return self.number(float(value), 4 if abs(value) < 1000 else 0)
-        return str(value)
+        # Common category values in the reader's language ("yes" → "sim"); any other text as it is.
+        return catalogue(self.lang).get(f"values.{str(value).strip().lower()}", str(value))
 
     def date(self, when) -> str:
         from babel.dates import format_date
