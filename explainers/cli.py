@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .oversight.cli import register
 
     register(commands)
+    from .monitoring.cli import register as register_monitoring
+
+    register_monitoring(commands)
     return parser
 
 

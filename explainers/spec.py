@@ -62,6 +62,7 @@ class DatasetSpec:
     description: Mapping[str, str] = field(default_factory=dict)
     source: str | None = None
     loader: str | None = None
+    monitoring: Mapping[str, object] = field(default_factory=dict)  # [monitoring]: explainers.monitoring
 
     def text(self, mapping: Mapping[str, str], lang: str, fallback: str) -> str:
         """The text for ``lang`` from a by-language mapping, falling back to English, then ``fallback``."""
@@ -141,6 +142,7 @@ def spec_from_mapping(raw: Mapping[str, object], name: str) -> DatasetSpec:
         description=_by_language(raw.get("description"), "description"),
         source=raw.get("source"),  # type: ignore[arg-type]
         loader=raw.get("loader"),  # type: ignore[arg-type]
+        monitoring=dict(raw.get("monitoring", {}) or {}),
     )
 
 
