@@ -180,7 +180,8 @@ def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str],
         )
     figure.update_yaxes(tickvals=list(range(len(top))), ticktext=[wrap(labels.get(c, c)) for c in top])
     figure.add_vline(x=0, line_color="#666666", line_width=1)
-    figure.update_xaxes(title=tr("charts.beeswarm_axis", space=_space(tr, result.shap.space)))
+    axis = "charts.beeswarm_axis_regression" if result.shap.space == "raw" else "charts.beeswarm_axis"
+    figure.update_xaxes(title=tr(axis, space=_space(tr, result.shap.space)))
     return _finish(figure, tr("charts.beeswarm"), height=max(380, 34 * len(top) + 100))
 
 

@@ -43,7 +43,8 @@ feature = remembered_widget(st.selectbox, page_state("global"), name, "global_fe
 partner = cached_interaction(name, model.model_hash, DEFAULT_GLOBAL_ROWS, feature)
 left, right = st.columns(2)
 with left:
-    caption = t("global.dependence_caption", feature=names[feature])
+    caption = t("global.dependence_caption" if model.is_classifier else "global.dependence_caption_regression",
+                feature=names[feature])
     if partner:
         caption += " " + t("global.dependence_partner", partner=names[partner])
     chart(charts.dependence(result, sampled, feature, partner, names, tr=t), caption, "global_dependence")
