@@ -23,9 +23,10 @@ from .data import (
     read_table,
 )
 from .errors import InputError
-from .explanation import LocalExplanation, Workspace, frame_of, package_versions
 from .models import TabularModel, load_model, train_default_model, train_test_indices
 from .spec import DatasetSpec, infer_spec, load_spec
+from .util import package_versions
+from .workspace import LocalExplanation, Workspace, build_workspace, frame_of, open_workspace
 
 __all__ = [
     "DEFAULT_DATASET",
@@ -42,6 +43,7 @@ __all__ = [
     "ShapValues",
     "TabularModel",
     "Workspace",
+    "build_workspace",
     "builtin_names",
     "frame_of",
     "infer_spec",
@@ -49,6 +51,7 @@ __all__ = [
     "load_dataset",
     "load_model",
     "load_spec",
+    "open_workspace",
     "package_versions",
     "prepare_dataset",
     "read_table",

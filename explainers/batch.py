@@ -735,7 +735,7 @@ def _now() -> str:
 def _versions() -> dict[str, str]:
     from importlib import metadata
 
-    from .explanation import package_versions
+    from .util import package_versions
 
     versions = package_versions()
     for name in ("dask", "distributed", "pyarrow", "duckdb"):

@@ -141,23 +141,10 @@ def _audit(args: argparse.Namespace) -> int:
 
 
 def _workspace(args: argparse.Namespace):
-    from .data import load_dataset
-    from .explanation import Workspace
-    from .models import load_model, train_default_model
-    from .spec import with_overrides
+    from .workspace import open_workspace
 
-    dataset = load_dataset(args.data, target=args.target, spec_path=args.spec)
-    immutable = _columns(args.immutable)
-    if immutable is not None:
-        unknown = [c for c in immutable if c not in dataset.feature_names]
-        if unknown:
-            raise InputError("--immutable names unknown columns: " + ", ".join(unknown) + ".")
-        object.__setattr__(dataset, "spec", with_overrides(dataset.spec, immutable))
-    if args.model:
-        model = load_model(args.model, dataset, allow_pickle=args.allow_pickle)
-    else:
-        model = train_default_model(dataset, seed=args.seed)
-    return Workspace(dataset, model, seed=args.seed)
+    return open_workspace(args.data, target=args.target, spec=args.spec, model=args.model,
+                          allow_pickle=args.allow_pickle, immutable=_columns(args.immutable), seed=args.seed)
 
 
 def _text_report(result: dict) -> str:

@@ -6,6 +6,8 @@ import hashlib
 import importlib
 import json
 import os
+import re
+import tempfile
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -19,6 +21,8 @@ import pandas as pd
 
 from .data import Dataset
 from .errors import InputError
+from .upload import Limits, megabytes
+from .util import MODEL_TYPES, PICKLE_SUFFIXES, looks_like_pickle, pickle_file_refusal, pickle_refusal
 
 if TYPE_CHECKING:
     import xgboost as xgb
@@ -36,7 +40,6 @@ DEFAULT_PARAMS = {
     "max_cat_to_onehot": 1,
     "tree_method": "hist",
 }
-PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
 BATCH_ROWS = 1000
 XGBOOST_FORBIDDEN = ("[", "]", "<")
 MAX_TRAIN_ROWS = 50_000  # larger tables train on a seeded sample of the training split
@@ -561,10 +564,7 @@ def load_model(
         return _load_skops(path, dataset, trusted)
     if suffix in PICKLE_SUFFIXES:
         if not allow_pickle:
-            raise InputError(
-                f"{path.name} is a pickle file, which can run arbitrary code when loaded; save the "
-                "model as XGBoost JSON or with skops, or (operator only) pass --allow-pickle."
-            )
+            raise pickle_file_refusal(path.name)
         import joblib
 
         estimator = joblib.load(path)
@@ -583,3 +583,53 @@ def load_model(
     raise InputError(
         f"{path.name}: unsupported model file {suffix!r}; give an XGBoost .json/.ubj or a .skops file."
     )
+
+
+def _safe_name(name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(str(name)).name).strip("._") or "model"
+    return stem[-100:]
+
+
+def check_model_against_data(
+    model: str | Path | bytes,
+    dataset: Dataset,
+    name: str | None = None,
+    trusted: tuple[str, ...] = (),
+    limits: Limits | None = None,
+) -> TabularModel:
+    """Load a user's model (a path, or uploaded bytes with their file ``name``) and check it against
+    ``dataset``: features (missing, extra, order, categorical or not) and classes versus the target.
+
+    XGBoost ``.json``/``.ubj`` and skops ``.skops`` (only when skops trusts every type in it) are
+    loaded; pickle and joblib files are always refused, whatever their content. Uploaded bytes are
+    written to a private temporary folder for the loader and deleted right after loading.
+    """
+    if isinstance(model, str | Path):
+        path = Path(model)
+        if path.suffix.lower() in PICKLE_SUFFIXES:
+            raise pickle_refusal(path.name)
+        return load_model(path, dataset, allow_pickle=False, trusted=trusted)
+    limits = limits or Limits.from_env()
+    data = bytes(model)
+    shown = Path(str(name or "model")).name
+    if not data:
+        raise InputError(f"model file {shown} is empty; upload the saved model again.")
+    if len(data) > limits.max_bytes:
+        raise InputError(
+            f"model file {shown} is {megabytes(len(data))}, over the limit of {megabytes(limits.max_bytes)} "
+            "(XAI_MAX_MB)."
+        )
+    suffix = Path(shown.lower()).suffix
+    if suffix in PICKLE_SUFFIXES or looks_like_pickle(data):
+        raise pickle_refusal(shown)
+    if suffix.lstrip(".") not in MODEL_TYPES:
+        raise InputError(
+            f"{shown}: unsupported model file {suffix or '(no extension)'!r}; give an XGBoost .json/.ubj "
+            "or a scikit-learn model saved with skops (.skops)."
+        )
+    with tempfile.TemporaryDirectory(prefix="xai-model-") as folder:
+        path = Path(folder) / _safe_name(shown)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        return load_model(path, dataset, allow_pickle=False, trusted=trusted)

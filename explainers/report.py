@@ -34,12 +34,13 @@ from .attributions import LimeExplanation, ShapValues, shap_values
 from .counterfactuals import Counterfactual, CounterfactualResult, plain, prediction_dict
 from .data import DATASETS_DIR, Dataset, builtin_names, builtin_spec
 from .errors import InputError
-from .explanation import Workspace, package_versions
 from .global_views import GlobalShap, global_shap
 from .i18n import Translator, catalogue, languages, translator
 from .metrics import evaluate
 from .narrative import Narrative, narrate
 from .spec import DatasetSpec
+from .util import package_versions
+from .workspace import Workspace
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".pdf": "pdf"}
 MIME_TYPES = {"html": "text/html", "markdown": "text/markdown", "pdf": "application/pdf"}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -226,3 +226,39 @@ def infer_spec(frame: pd.DataFrame, target: str, name: str = "uploaded") -> tupl
 def with_overrides(spec: DatasetSpec, immutable: tuple[str, ...] | None = None) -> DatasetSpec:
     """A copy of ``spec`` with the immutable features replaced (when given)."""
     return spec if immutable is None else replace(spec, immutable=tuple(immutable))
+
+
+def make_spec(
+    frame: pd.DataFrame,
+    target: str,
+    task: str | None = None,
+    immutable: Sequence[str] | None = None,
+    sensitive: Sequence[str] | None = None,
+    base: DatasetSpec | None = None,
+    name: str = "uploaded",
+) -> tuple[DatasetSpec, list[str]]:
+    """The spec for an uploaded table: ``base`` (an uploaded spec) when it names ``target``, else an
+    inferred one (keeping ``base``'s texts); then the user's task, immutable and sensitive choices."""
+    if target not in frame.columns:
+        raise InputError(
+            f"target column {target!r} is not in the table; choose one of: " + ", ".join(map(str, frame.columns[:20]))
+        )
+    if base is not None and base.target == target:
+        spec, notices = base, []
+    else:
+        spec, notices = infer_spec(frame, target, name=base.name if base else name)
+        if base is not None:
+            spec = replace(spec, title=base.title, description=base.description, features=base.features)
+            notices.append(f"The spec names target {base.target!r}; using {target!r} as chosen.")
+    if task is not None and task not in ("classification", "regression"):
+        raise InputError(f"task {task!r} is unknown; choose classification or regression.")
+    if task is not None and task != spec.task:
+        spec = replace(spec, task=task, positive_class=None)
+    if spec.task == "classification" and spec.positive_class is None:
+        classes = sorted(frame[target].dropna().astype("object").map(str).unique())
+        spec = replace(spec, positive_class=infer_positive_class(classes))
+    if immutable is not None:
+        spec = replace(spec, immutable=tuple(immutable))
+    if sensitive is not None:
+        spec = replace(spec, sensitive=tuple(sensitive))
+    return spec, notices

@@ -1,9 +1,10 @@
-"""What users bring: tables (CSV, Parquet, Excel) and model files, read from bytes, checked and bounded.
+"""What users bring: tables (CSV, Parquet, Excel) and spec files, read from bytes, checked and bounded.
 
 Pure Python, no streamlit: the data source page and :func:`explainers.data.read_table` both use it.
 Every bad input raises :class:`~explainers.errors.InputError` with one line that says what is wrong
-and what to do. Nothing here writes to disk except :func:`check_model_against_data`, which puts an
-uploaded model's bytes in a private temporary folder for the loader and deletes it right after.
+and what to do. Nothing here writes to disk. Uploaded model files are checked by
+:func:`explainers.models.check_model_against_data`; a table, its spec and a model become a workspace in
+:func:`explainers.workspace.build_workspace`.
 
 Limits come from the environment (see :class:`Limits`): ``XAI_MAX_MB``, ``XAI_MAX_ROWS``,
 ``XAI_SAMPLE_ROWS``, ``XAI_MAX_COLUMNS`` and ``XAI_MAX_LEVELS``.
@@ -17,29 +18,21 @@ import gzip
 import io
 import os
 import re
-import tempfile
 import tomllib
 import warnings
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from .errors import InputError
-
-if TYPE_CHECKING:
-    from .data import Dataset
-    from .explanation import Workspace
-    from .models import TabularModel
-    from .spec import DatasetSpec
+from .spec import DatasetSpec, spec_from_mapping
+from .util import MODEL_TYPES, PICKLE_TYPES, pickle_refusal  # noqa: F401 (what the Data source page offers)
 
 MB = 1024 * 1024
 TABLE_TYPES = ("csv", "txt", "tsv", "parquet", "xlsx")
-MODEL_TYPES = ("json", "ubj", "skops")
-PICKLE_TYPES = ("pkl", "pickle", "joblib", "sav", "dill")
 SEPARATORS = (",", ";", "\t")
 SAMPLE_SEED = 0
 MOSTLY_NUMBERS = 0.9  # a text column whose filled cells are at least 90% numbers is a numeric column
@@ -105,7 +98,8 @@ ENVIRONMENT = {
 }
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
+    """A size in megabytes for messages: ``12.3 MB``."""
     return f"{size / MB:,.1f} MB"
 
 
@@ -133,7 +127,7 @@ def read_upload(name: str, data: bytes, limits: Limits | None = None) -> pd.Data
     data = bytes(data or b"")
     if len(data) > limits.max_bytes:
         raise InputError(
-            f"{name} is {_megabytes(len(data))}, over the limit of {_megabytes(limits.max_bytes)} (XAI_MAX_MB); "
+            f"{name} is {megabytes(len(data))}, over the limit of {megabytes(limits.max_bytes)} (XAI_MAX_MB); "
             "upload a smaller file or a sample."
         )
     if not data.strip():
@@ -173,7 +167,7 @@ def _gunzip(name: str, data: bytes, limits: Limits) -> bytes:
         raise InputError(f"{name} is not a readable gzip file ({_reason(exc)}); compress it again.") from None
     if len(out) > limits.max_bytes:
         raise InputError(
-            f"{name} unpacks to more than {_megabytes(limits.max_bytes)} (XAI_MAX_MB); upload a smaller file."
+            f"{name} unpacks to more than {megabytes(limits.max_bytes)} (XAI_MAX_MB); upload a smaller file."
         )
     return out
 
@@ -372,7 +366,7 @@ def _read_excel(name: str, data: bytes, limits: Limits) -> pd.DataFrame:
         raise InputError(f"{name} is a zip file but not an Excel workbook; give a .xlsx, CSV or Parquet file.")
     if unpacked > 5 * limits.max_bytes:
         raise InputError(
-            f"{name} unpacks to {_megabytes(unpacked)}, over the limit of {_megabytes(5 * limits.max_bytes)} "
+            f"{name} unpacks to {megabytes(unpacked)}, over the limit of {megabytes(5 * limits.max_bytes)} "
             "(five times XAI_MAX_MB); upload a smaller workbook or a CSV."
         )
     try:
@@ -521,13 +515,11 @@ def mixed_numbers(column: pd.Series) -> tuple[str, pd.Series | None, str] | None
 
 
 # --------------------------------------------------------------------------------------------
-# Specs and models
+# Specs
 
 
 def spec_from_upload(name: str, data: bytes) -> DatasetSpec:
     """A dataset spec from an uploaded TOML file (its ``source`` and ``loader`` keys are ignored)."""
-    from .spec import spec_from_mapping
-
     name = Path(str(name or "spec.toml")).name
     if len(data) > MB:
         raise InputError(f"spec file {name} is over 1 MB; a spec is a short TOML file.")
@@ -538,146 +530,6 @@ def spec_from_upload(name: str, data: bytes) -> DatasetSpec:
     raw.pop("source", None)
     raw.pop("loader", None)
     return spec_from_mapping(raw, Path(name).stem)
-
-
-def _safe_name(name: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(str(name)).name).strip("._") or "model"
-    return stem[-100:]
-
-
-def _looks_like_pickle(data: bytes) -> bool:
-    return len(data) > 2 and data[0] == 0x80 and 2 <= data[1] <= 5
-
-
-def pickle_refusal(name: str) -> InputError:
-    return InputError(
-        f"{name} is a pickle/joblib file; uploaded pickles are always refused because loading one can run "
-        "any code on the server. Save the model with save_model('model.json') (XGBoost) or "
-        "skops.io.dump(model, 'model.skops') (scikit-learn) and upload that."
-    )
-
-
-def check_model_against_data(
-    model: str | Path | bytes,
-    dataset: Dataset,
-    name: str | None = None,
-    trusted: tuple[str, ...] = (),
-    limits: Limits | None = None,
-) -> TabularModel:
-    """Load a user's model (a path, or uploaded bytes with their file ``name``) and check it against
-    ``dataset``: features (missing, extra, order, categorical or not) and classes versus the target.
-
-    XGBoost ``.json``/``.ubj`` and skops ``.skops`` (only when skops trusts every type in it) are
-    loaded; pickle and joblib files are always refused, whatever their content. Uploaded bytes are
-    written to a private temporary folder for the loader and deleted right after loading.
-    """
-    from .models import PICKLE_SUFFIXES, load_model
-
-    if isinstance(model, str | Path):
-        path = Path(model)
-        if path.suffix.lower() in PICKLE_SUFFIXES:
-            raise pickle_refusal(path.name)
-        return load_model(path, dataset, allow_pickle=False, trusted=trusted)
-    limits = limits or Limits.from_env()
-    data = bytes(model)
-    shown = Path(str(name or "model")).name
-    if not data:
-        raise InputError(f"model file {shown} is empty; upload the saved model again.")
-    if len(data) > limits.max_bytes:
-        raise InputError(
-            f"model file {shown} is {_megabytes(len(data))}, over the limit of {_megabytes(limits.max_bytes)} "
-            "(XAI_MAX_MB)."
-        )
-    suffix = Path(shown.lower()).suffix
-    if suffix in PICKLE_SUFFIXES or _looks_like_pickle(data):
-        raise pickle_refusal(shown)
-    if suffix.lstrip(".") not in MODEL_TYPES:
-        raise InputError(
-            f"{shown}: unsupported model file {suffix or '(no extension)'!r}; give an XGBoost .json/.ubj "
-            "or a scikit-learn model saved with skops (.skops)."
-        )
-    with tempfile.TemporaryDirectory(prefix="xai-model-") as folder:
-        path = Path(folder) / _safe_name(shown)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        return load_model(path, dataset, allow_pickle=False, trusted=trusted)
-
-
-def make_spec(
-    frame: pd.DataFrame,
-    target: str,
-    task: str | None = None,
-    immutable: Sequence[str] | None = None,
-    sensitive: Sequence[str] | None = None,
-    base: DatasetSpec | None = None,
-    name: str = "uploaded",
-) -> tuple[DatasetSpec, list[str]]:
-    """The spec for an uploaded table: ``base`` (an uploaded spec) when it names ``target``, else an
-    inferred one (keeping ``base``'s texts); then the user's task, immutable and sensitive choices."""
-    from .spec import infer_positive_class, infer_spec
-
-    if target not in frame.columns:
-        raise InputError(
-            f"target column {target!r} is not in the table; choose one of: " + ", ".join(map(str, frame.columns[:20]))
-        )
-    if base is not None and base.target == target:
-        spec, notices = base, []
-    else:
-        spec, notices = infer_spec(frame, target, name=base.name if base else name)
-        if base is not None:
-            spec = replace(spec, title=base.title, description=base.description, features=base.features)
-            notices.append(f"The spec names target {base.target!r}; using {target!r} as chosen.")
-    if task is not None and task not in ("classification", "regression"):
-        raise InputError(f"task {task!r} is unknown; choose classification or regression.")
-    if task is not None and task != spec.task:
-        spec = replace(spec, task=task, positive_class=None)
-    if spec.task == "classification" and spec.positive_class is None:
-        classes = sorted(frame[target].dropna().astype("object").map(str).unique())
-        spec = replace(spec, positive_class=infer_positive_class(classes))
-    if immutable is not None:
-        spec = replace(spec, immutable=tuple(immutable))
-    if sensitive is not None:
-        spec = replace(spec, sensitive=tuple(sensitive))
-    return spec, notices
-
-
-def build_workspace(
-    frame: pd.DataFrame,
-    target: str,
-    task: str | None = None,
-    immutable: Sequence[str] | None = None,
-    sensitive: Sequence[str] | None = None,
-    spec: DatasetSpec | None = None,
-    model_bytes: bytes | None = None,
-    model_name: str | None = None,
-    name: str = "uploaded",
-    limits: Limits | None = None,
-    progress: Callable[[float, str], None] | None = None,
-) -> Workspace:
-    """What the data source page does on "use this data": check the table against its spec, then
-    train the default XGBoost model (no disk cache) or load and check the uploaded model.
-
-    Raises InputError for anything wrong; builds nothing that outlives the call otherwise.
-    """
-    from .data import prepare_dataset
-    from .explanation import Workspace
-    from .models import check_split_size, train_default_model
-
-    limits = limits or Limits.from_env()
-    say = progress or (lambda fraction, step: None)
-    say(0.1, "checking")
-    chosen, notices = make_spec(frame, target, task, immutable, sensitive, base=spec, name=name)
-    dataset = prepare_dataset(frame, chosen, tuple(notices), limits=limits)
-    check_split_size(dataset)  # the overview's test metrics need the split, whichever model is used
-    if model_bytes is None:
-        say(0.4, "training")
-        model = train_default_model(dataset, use_cache=False)
-    else:
-        say(0.4, "loading")
-        model = check_model_against_data(model_bytes, dataset, name=model_name, limits=limits)
-    say(1.0, "done")
-    return Workspace(dataset, model)
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,19 +15,18 @@ import pandas as pd
 import streamlit as st
 
 from explainers.errors import InputError
-from explainers.spec import guess_positive_class, infer_task
+from explainers.spec import guess_positive_class, infer_task, make_spec
 from explainers.upload import (
     MODEL_TYPES,
     PICKLE_TYPES,
     TABLE_TYPES,
     Limits,
-    build_workspace,
-    make_spec,
     pickle_refusal,
     read_upload,
     safe_csv,
     spec_from_upload,
 )
+from explainers.workspace import build_workspace
 from pages.common import add_upload, model_name, plain_text, tr
 from pages.state import UPLOAD_PREFIX, uploads, view
 from pages.tables import safe_dataframe

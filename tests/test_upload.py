@@ -3,7 +3,7 @@ and the data source page (pages/data_source.py) driven through Streamlit's AppTe
 
 AppTest drives ``st.file_uploader`` directly (``at.file_uploader(key=...).set_value((name, bytes,
 mime))``), so the page is tested as a user uses it; its logic also lives in
-``explainers.upload.build_workspace``, tested without Streamlit.
+``explainers.workspace.build_workspace``, tested without Streamlit.
 """
 
 from __future__ import annotations
@@ -33,16 +33,10 @@ from streamlit.testing.v1 import AppTest
 
 from explainers import InputError, builtin_names, prepare_dataset, shap_values
 from explainers.data import read_table
-from explainers.upload import (
-    Limits,
-    build_workspace,
-    check_model_against_data,
-    detect_separator,
-    make_spec,
-    read_upload,
-    safe_csv,
-    spec_from_upload,
-)
+from explainers.models import check_model_against_data
+from explainers.spec import make_spec
+from explainers.upload import Limits, detect_separator, read_upload, safe_csv, spec_from_upload
+from explainers.workspace import build_workspace
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 APP = str(REPO_ROOT / "app.py")

@@ -22,8 +22,9 @@ from sqlalchemy import exists, func, insert, select
 
 from ..counterfactuals import Counterfactual, plain, prediction_dict
 from ..errors import InputError
-from ..explanation import Workspace, frame_of, package_versions
 from ..narrative import Narrative, narrate, outcome_effects
+from ..util import package_versions
+from ..workspace import Workspace, frame_of
 from . import audit
 from .audit import Actor
 from .schema import cases, reviews

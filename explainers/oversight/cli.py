@@ -114,17 +114,11 @@ def _actor(args: argparse.Namespace):
 
 
 def _load(args: argparse.Namespace):
-    from ..data import load_dataset
-    from ..explanation import Workspace
-    from ..models import load_model, train_default_model
+    from ..workspace import open_workspace
 
-    dataset = load_dataset(args.data, target=args.target, spec_path=args.spec)
-    if args.model:
-        model = load_model(args.model, dataset, allow_pickle=args.allow_pickle)
-    else:
-        model = train_default_model(dataset, seed=args.seed)
-    workspace = Workspace(dataset, model, seed=args.seed)
-    rows = len(dataset.features)
+    workspace = open_workspace(args.data, target=args.target, spec=args.spec, model=args.model,
+                               allow_pickle=args.allow_pickle, seed=args.seed)
+    rows = len(workspace.dataset.features)
     if not 0 <= args.row < rows:
         raise InputError(f"--row {args.row} does not exist; choose a position from 0 to {rows - 1}.")
     return workspace

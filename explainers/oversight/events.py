@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..explanation import Workspace
+from ..workspace import Workspace
 from . import audit
 from .audit import Actor, Entry
 from .notice import DecisionNotice, audit_details

@@ -28,9 +28,9 @@ from pathlib import Path
 from ..attributions import shap_values
 from ..counterfactuals import Counterfactual, prediction_dict
 from ..errors import InputError
-from ..explanation import Workspace, frame_of
 from ..i18n import Translator, languages, translator
 from ..report import md_text
+from ..workspace import Workspace, frame_of
 
 DEFAULT_REASONS = 4
 MAX_REASONS = 10

@@ -1,33 +1,30 @@
-"""One row's whole local explanation, and the workspace that builds per-dataset structures once."""
+"""The workspace: a dataset, its model and the explanation methods, assembled once; one row's whole explanation.
+
+A workspace is assembled in one of three ways, all here: from a built-in dataset or files on the server's
+disk (:func:`open_workspace`, what the command line does), from an uploaded table (:func:`build_workspace`,
+what the Data source page does), or directly as ``Workspace(dataset, model)``. :meth:`Workspace.explain` is
+the one path from a row to its explanation (:class:`LocalExplanation`): the dashboard, the command line, the
+report and the oversight cases all use it.
+"""
 
 from __future__ import annotations
 
-import platform
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property
-from importlib import metadata
+from pathlib import Path
 
 import pandas as pd
 
 from .attributions import LimeExplanation, LimeSetup, ShapValues, shap_values
 from .counterfactuals import DEFAULT_METHOD, CounterfactualResult, CounterfactualSearch, plain, prediction_dict
-from .data import Dataset
-from .models import TabularModel
+from .data import Dataset, load_dataset, prepare_dataset
+from .errors import InputError
+from .models import TabularModel, check_model_against_data, check_split_size, load_model, train_default_model
+from .spec import DatasetSpec, make_spec, with_overrides
 from .trust import RowChecks, row_checks
-
-_PACKAGES = ("shap", "lime", "dice-ml", "xgboost", "pandas", "numpy", "scikit-learn", "fairlearn", "plotly",
-             "matplotlib", "fpdf2")
-
-
-def package_versions(names: tuple[str, ...] = _PACKAGES) -> dict[str, str]:
-    """Versions of the packages an explanation depends on (for reproducibility stamps)."""
-    versions = {"python": platform.python_version()}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "missing"
-    return versions
+from .upload import Limits
+from .util import package_versions
 
 
 class Workspace:
@@ -123,3 +120,59 @@ class LocalExplanation:
 def frame_of(row: dict[str, object], dataset: Dataset) -> pd.DataFrame:
     """A one-row frame in the dataset's types from a mapping of original columns."""
     return dataset.coerce(pd.DataFrame([row]))
+
+
+def open_workspace(
+    data: str | Path,
+    target: str | None = None,
+    spec: str | Path | None = None,
+    model: str | Path | None = None,
+    allow_pickle: bool = False,
+    immutable: Sequence[str] | None = None,
+    seed: int = 0,
+) -> Workspace:
+    """A workspace from files on the server's disk (or a built-in dataset's name): the table with its spec
+    (given, beside it, or inferred for ``target``), ``immutable`` replacing the spec's list when given, and
+    the model file, or the default XGBoost model trained with ``seed``."""
+    dataset = load_dataset(data, target=target, spec_path=spec)
+    if immutable is not None:
+        unknown = [c for c in immutable if c not in dataset.feature_names]
+        if unknown:
+            raise InputError("--immutable names unknown columns: " + ", ".join(unknown) + ".")
+        dataset = replace(dataset, spec=with_overrides(dataset.spec, tuple(immutable)))
+    fitted = load_model(model, dataset, allow_pickle=allow_pickle) if model else train_default_model(dataset, seed=seed)
+    return Workspace(dataset, fitted, seed=seed)
+
+
+def build_workspace(
+    frame: pd.DataFrame,
+    target: str,
+    task: str | None = None,
+    immutable: Sequence[str] | None = None,
+    sensitive: Sequence[str] | None = None,
+    spec: DatasetSpec | None = None,
+    model_bytes: bytes | None = None,
+    model_name: str | None = None,
+    name: str = "uploaded",
+    limits: Limits | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> Workspace:
+    """What the data source page does on "use this data": check the table against its spec, then
+    train the default XGBoost model (no disk cache) or load and check the uploaded model.
+
+    Raises InputError for anything wrong; builds nothing that outlives the call otherwise.
+    """
+    limits = limits or Limits.from_env()
+    say = progress or (lambda fraction, step: None)
+    say(0.1, "checking")
+    chosen, notices = make_spec(frame, target, task, immutable, sensitive, base=spec, name=name)
+    dataset = prepare_dataset(frame, chosen, tuple(notices), limits=limits)
+    check_split_size(dataset)  # the overview's test metrics need the split, whichever model is used
+    if model_bytes is None:
+        say(0.4, "training")
+        model = train_default_model(dataset, use_cache=False)
+    else:
+        say(0.4, "loading")
+        model = check_model_against_data(model_bytes, dataset, name=model_name, limits=limits)
+    say(1.0, "done")
+    return Workspace(dataset, model)
