@@ -40,6 +40,7 @@ PAGES = [
     st.Page("pages/responsible_ai.py", title=tr("trust.nav"), icon=":material/verified_user:"),
     st.Page("pages/report.py", title=tr("report.nav"), icon=":material/description:"),
     st.Page("pages/batch_results.py", title=tr("batch.nav"), icon=":material/dataset:"),
+    st.Page("pages/monitoring.py", title=tr("monitoring.nav"), icon=":material/monitoring:"),
     st.Page("pages/notice.py", title=tr("notice.nav"), icon=":material/mail:"),
     st.Page("pages/cases.py", title=tr("cases.nav"), icon=":material/folder_shared:"),
     st.Page("pages/audit.py", title=tr("auditlog.nav"), icon=":material/receipt_long:"),

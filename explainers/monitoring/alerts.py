@@ -72,6 +72,8 @@ def _format(kind: str, value: object, tr, spec, labels) -> str:
 
         key = METRIC_KEYS.get(str(value))
         return tr(f"report.metric_{key}") if key else str(value)
+    if kind == "metrics":
+        return ", ".join(_format("metric", name, tr, spec, labels) for name in value)
     if kind == "class":
         return spec.class_label(str(value), tr.lang)
     if kind == "int":
@@ -207,16 +209,18 @@ def attribution_alerts(drift, thresholds: Thresholds) -> list[Alert]:
 
 
 def performance_alerts(drift) -> list[Alert]:
-    alerts = []
-    for metric, row in drift.table.iterrows():
-        if row["dropped"]:
-            alerts.append(Alert("performance", "major", str(metric), "alert_performance",
-                                (("metric", "metric", str(metric)), ("before", "number", float(row["reference"])),
-                                 ("after", "number", float(row["current"])),
-                                 ("confidence", "percent0", drift.confidence),
-                                 ("low", "signed", float(row["change_low"])),
-                                 ("high", "signed", float(row["change_high"])))))
-    return alerts
+    """One major alert when any metric got worse beyond chance: the first such metric in words, the others named."""
+    dropped = [m for m, d in drift.table["dropped"].items() if d]
+    if not dropped:
+        return []
+    row = drift.table.loc[dropped[0]]
+    values = (("metric", "metric", str(dropped[0])), ("before", "number", float(row["reference"])),
+              ("after", "number", float(row["current"])), ("confidence", "percent0", drift.confidence),
+              ("low", "signed", float(row["change_low"])), ("high", "signed", float(row["change_high"])))
+    if len(dropped) > 1:
+        return [Alert("performance", "major", str(dropped[0]), "alert_performance_more",
+                      (*values, ("others", "metrics", tuple(map(str, dropped[1:])))))]
+    return [Alert("performance", "major", str(dropped[0]), "alert_performance", values)]
 
 
 def sort_alerts(alerts: list[Alert]) -> list[Alert]:

@@ -43,13 +43,14 @@ class Reference:
 
     dataset: object
     model: object
-    table: MonitoredTable
+    table: MonitoredTable  # the data reference
     bins: dict[str, Bins]
-    predictions: Predictions
-    shap: np.ndarray  # |SHAP| of a seeded sample
+    predictions: Predictions  # on the model reference: the held-out rows for the default reference, else ``table``
+    shap: np.ndarray  # |SHAP| of a seeded sample of the model reference
     space: str
     held_out: Labelled | None  # the performance baseline: the held-out test rows
     thresholds: Thresholds
+    model_rows: int = 0  # rows of the model reference
 
 
 def _shap_space(model) -> str:
@@ -61,16 +62,20 @@ def _shap_space(model) -> str:
 def prepare_reference(dataset, model, thresholds: Thresholds | None = None,
                       table: MonitoredTable | None = None) -> Reference:
     """The reference for ``model``: ``table``, by default the training rows of the fixed-seed 80/20 split (the
-    rows the default model learnt from); the performance baseline is always the held-out test rows, where the
-    Overview measures the model (the training rows would flatter it)."""
+    rows the default model learnt from). The model's side (its predictions, its SHAP values, its performance)
+    is compared with the held-out test rows of that split instead, where the Overview measures it: a model fits
+    its training rows more closely than any new rows, so comparing new rows with them would report drift that
+    is only overfitting. With a ``table`` given, the model's side uses it too (performance still uses the
+    held-out rows)."""
     thresholds = thresholds or thresholds_for(dataset.spec)
     split_seed = int(model.details.get("seed", 0)) if model.is_default else 0
+    held_out_rows = held_out_table(dataset, split_seed)
+    model_table = table or held_out_rows
     table = table or reference_table(dataset, split_seed)
-    held_out = labelled(model, held_out_table(dataset, split_seed), thresholds.performance_rows,
-                        thresholds.bootstrap, thresholds.seed)
-    return Reference(dataset, model, table, reference_bins(table, dataset), predictions(model, table),
-                     absolute_shap(model, table, thresholds.sample_rows, thresholds.seed), _shap_space(model),
-                     held_out, thresholds)
+    held_out = labelled(model, held_out_rows, thresholds.performance_rows, thresholds.bootstrap, thresholds.seed)
+    return Reference(dataset, model, table, reference_bins(table, dataset), predictions(model, model_table),
+                     absolute_shap(model, model_table, thresholds.sample_rows, thresholds.seed), _shap_space(model),
+                     held_out, thresholds, model_table.rows)
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,7 +85,7 @@ class MonitoringResult:
     name: str
     rows: int
     total_rows: int
-    reference_rows: int
+    reference_rows: int  # rows of the data reference
     features: list[FeatureDrift]
     prediction: PredictionDrift
     attributions: AttributionDrift
@@ -89,6 +94,7 @@ class MonitoringResult:
     thresholds: Thresholds
     notices: tuple[str, ...] = ()
     unreadable: dict[str, int] = field(default_factory=dict)
+    model_reference_rows: int = 0  # rows behind the reference's predictions (held-out rows by default)
 
     @property
     def severity(self) -> str:
@@ -114,7 +120,8 @@ class MonitoringResult:
     def to_dict(self, tr, spec, labels: dict[str, str] | None = None) -> dict:
         return {
             "name": self.name, "rows": self.rows, "total_rows": self.total_rows,
-            "reference_rows": self.reference_rows, "severity": self.severity,
+            "reference_rows": self.reference_rows, "model_reference_rows": self.model_reference_rows,
+            "severity": self.severity,
             "alerts": [a.to_dict(tr, spec, labels) for a in self.alerts],
             "features": [d.to_dict() for d in self.features],
             "prediction": self.prediction.to_dict(),
@@ -153,7 +160,7 @@ def monitor(reference: Reference, current: MonitoredTable, thresholds: Threshold
         alerts += performance_alerts(performance)
     return MonitoringResult(current.name, current.rows, current.total_rows, reference.table.rows, features,
                             prediction, attributions, performance, sort_alerts(alerts), thresholds,
-                            current.notices, dict(current.unreadable))
+                            current.notices, dict(current.unreadable), reference.model_rows)
 
 
 def monitor_all(reference: Reference, currents: list[MonitoredTable],

@@ -78,7 +78,8 @@ def report_section(result, tr, spec, labels: dict[str, str] | None = None) -> Se
 
     prediction = result.prediction
     shown = tr.percent if prediction.class_shares is not None else (lambda v: tr.number(v, 3))
-    blocks.append(("paragraph", tr("monitoring.section_prediction", before=shown(prediction.reference_mean),
+    blocks.append(("paragraph", tr("monitoring.section_prediction", reference=tr.number(result.model_reference_rows, 0),
+                                   before=shown(prediction.reference_mean),
                                    after=shown(prediction.current_mean), psi=tr.fixed(prediction.psi, 3),
                                    p=_p(tr, prediction.p_value)), "body"))
 

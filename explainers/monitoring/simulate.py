@@ -1,6 +1,6 @@
 """A built-in demonstration: current tables simulated from the dataset itself, shifted on purpose (seeded).
 
-Rows are drawn from the held-out test rows (which the model never trained on), then the most important
+Rows are drawn from the held-out test rows (which the model never trained on; at most ``rows``), then the most important
 numeric feature moves up by ``strength`` standard deviations, a categorical feature gets a level the
 reference never had in 15% × ``strength`` of the rows, and another numeric feature goes missing in
 20% × ``strength`` of them. The target is kept, so the performance view works too.
@@ -47,7 +47,8 @@ def simulate(reference, strength: float = 1.0, seed: int = 0, rows: int = ROWS) 
     dataset = reference.dataset
     rng = np.random.default_rng(seed)
     _, test = train_test_indices(dataset, 0)
-    picked = rng.choice(test, size=rows, replace=len(test) < rows)
+    rows = min(rows, len(test))  # without replacement: repeated rows would make every test overconfident
+    picked = np.sort(rng.choice(test, size=rows, replace=False))
     frame = dataset.features.iloc[picked].reset_index(drop=True).copy()
     for name in dataset.categorical:
         frame[name] = frame[name].astype("object").where(frame[name].notna(), None)
