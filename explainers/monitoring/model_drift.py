@@ -251,47 +251,59 @@ def labelled(model, table, limit: int, resamples: int, seed: int) -> Labelled | 
         y = target.to_numpy(dtype="float64")[positions]
         output = model.predict_value(frame)
     point = metrics(model, y, output)
-    rng = np.random.default_rng(seed)
     if model.is_classifier:
         lookup = {c: i for i, c in enumerate(model.classes)}
         codes = np.array([lookup[v] for v in y], dtype="int64")
     else:
         codes = y
-    picks = (rng.integers(0, len(y), size=len(y)) for _ in range(resamples))
-    rows = [fast_metrics(model, codes[pick], output[pick]) for pick in picks]
-    return Labelled(y, output, point, pd.DataFrame(rows, columns=list(point)), len(y))
+    rng = np.random.default_rng(seed)
+    weights = rng.multinomial(len(y), np.full(len(y), 1.0 / len(y)), size=resamples).astype("float64")
+    draws = pd.DataFrame(weighted_metrics(model, codes, output, weights))
+    return Labelled(y, output, point, draws.reindex(columns=list(point)), len(y))
 
 
-def fast_metrics(model, y: np.ndarray, output: np.ndarray) -> dict[str, float]:
-    """:func:`metrics` in plain NumPy for bootstrap resamples (scikit-learn checks its inputs on every call, which
-    costs more than the metric). Classifiers take ``y`` as class indices. Equal to :func:`metrics` (tested)."""
+def weighted_metrics(model, y: np.ndarray, output: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
+    """:func:`metrics` of many bootstrap resamples at once, each given as row counts (one row of ``weights`` per
+    resample): the metric of the table in which row ``i`` appears ``weights[b, i]`` times. Plain NumPy, all
+    resamples in a few array operations (scikit-learn would check its inputs on every call, which costs more than
+    the metric). Classifiers take ``y`` as class indices. Equal to :func:`metrics` on the repeated rows (tested)."""
+    weights = np.atleast_2d(np.asarray(weights, dtype="float64"))
+    n = weights.sum(axis=1)
     if not model.is_classifier:
         error = output - y
-        total = float(((y - y.mean()) ** 2).sum())
-        return {"RMSE": float(np.sqrt(np.mean(error**2))), "MAE": float(np.mean(np.abs(error))),
-                "R²": 1.0 - float((error**2).sum()) / total if total > 0 else float("nan")}
-    n = len(y)
+        mean = weights @ y / n
+        total = weights @ (y**2) - n * mean**2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r2 = np.where(total > 0, 1.0 - (weights @ (error**2)) / total, np.nan)
+        return {"RMSE": np.sqrt(weights @ (error**2) / n), "MAE": weights @ np.abs(error) / n, "R²": r2}
+    rows = len(y)
     probabilities = output / output.sum(axis=1, keepdims=True)
     eps = np.finfo(probabilities.dtype).eps
-    chosen = np.clip(probabilities[np.arange(n), y], eps, 1 - eps)
-    result = {"accuracy": float(np.mean(output.argmax(axis=1) == y)), "log loss": float(-np.mean(np.log(chosen)))}
-    is_positive = (y == model.positive_index).astype("float64")
-    positives = is_positive.sum()
-    if 0 < positives < n:
-        from scipy.stats import rankdata
-
-        score = output[:, model.positive_index]
-        ranks = rankdata(score)
-        result["ROC AUC"] = float((ranks[is_positive == 1].sum() - positives * (positives + 1) / 2)
-                                  / (positives * (n - positives)))
-        order = np.argsort(-score, kind="mergesort")
-        ordered, hits = score[order], is_positive[order]
-        last = np.r_[np.flatnonzero(np.diff(ordered)), n - 1]  # the last row of each distinct score
-        true_positives = np.cumsum(hits)[last]
-        precision = true_positives / (last + 1)
-        recall = true_positives / positives
-        result["PR AUC"] = float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
-        result["Brier score"] = float(np.mean((score - is_positive) ** 2))
+    chosen = np.clip(probabilities[np.arange(rows), y], eps, 1 - eps)
+    result = {"accuracy": weights @ (output.argmax(axis=1) == y).astype("float64") / n,
+              "log loss": weights @ -np.log(chosen) / n}
+    positive = (y == model.positive_index).astype("float64")
+    score = output[:, model.positive_index]
+    order = np.argsort(score, kind="mergesort")
+    ordered = score[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(ordered)) + 1]  # the first row of each distinct score, ascending
+    w = weights[:, order]
+    pos = np.add.reduceat(w * positive[order], starts, axis=1)  # weighted positives per distinct score
+    neg = np.add.reduceat(w * (1 - positive[order]), starts, axis=1)
+    positives, negatives = pos.sum(axis=1), neg.sum(axis=1)
+    both = (positives > 0) & (negatives > 0)
+    below = np.cumsum(neg, axis=1) - neg  # negatives strictly below each score
+    with np.errstate(divide="ignore", invalid="ignore"):
+        auc = (pos * (below + 0.5 * neg)).sum(axis=1) / (positives * negatives)
+        # Average precision: thresholds from the highest score down; each score adds its positives times the
+        # precision of everything at or above it.
+        true_positives = np.cumsum(pos[:, ::-1], axis=1)
+        predicted = true_positives + np.cumsum(neg[:, ::-1], axis=1)
+        precision = np.where(predicted > 0, true_positives / predicted, 0.0)
+        average_precision = (pos[:, ::-1] * precision).sum(axis=1) / positives
+    result["ROC AUC"] = np.where(both, auc, np.nan)
+    result["PR AUC"] = np.where(both, average_precision, np.nan)
+    result["Brier score"] = np.where(both, weights @ ((score - positive) ** 2) / n, np.nan)
     return result
 
 
