@@ -29,7 +29,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from explainers.screenshots import CHROMIUM, CHROMIUM_ARGS
+from explainers.cli.screenshots import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = ROOT / "bench" / "out"  # ignored by git: the model cache of the benchmark lives here

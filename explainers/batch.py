@@ -18,7 +18,6 @@ Nothing here imports streamlit; Dask, pyarrow, XGBoost and DuckDB are imported w
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import csv
 import glob
@@ -83,7 +82,7 @@ def counterfactual_name(index: int) -> str:
 
 @dataclass
 class BatchOptions:
-    """What ``python -m explainers batch`` takes (see :func:`add_batch_parser` for the meaning of each)."""
+    """What ``python -m explainers batch`` takes (see :mod:`explainers.cli.batch` for the meaning of each)."""
 
     data: str
     model: str
@@ -1254,49 +1253,6 @@ def _counterfactual_stage(client, shared, options, manifest, pieces, out: Path, 
     rows = sum(e["rows"] for e in stage["partitions"])
     found = sum(e.get("found", 0) for e in stage["partitions"])
     return rows, found
-
-
-# ----------------------------------------------------------------------------------------------------------
-# Command line
-
-
-def add_batch_parser(commands) -> None:
-    """The ``batch`` subcommand's options (called by :func:`explainers.cli.build_parser`)."""
-    batch = commands.add_parser(
-        "batch", help="explain every row of a large table on Dask: predictions and SHAP to Parquet")
-    batch.add_argument("--data", required=True,
-                       help="CSV or Parquet file, a folder of them, or a glob such as 'in/*.parquet'")
-    batch.add_argument("--model", required=True, help="XGBoost model saved as .json or .ubj")
-    batch.add_argument("--out", required=True, help="folder for part-NNNNN.parquet and manifest.json")
-    batch.add_argument("--target", help="target column, copied to the output (optional)")
-    batch.add_argument("--spec", help="spec TOML file (default: <data>.toml beside a single data file, if any)")
-    batch.add_argument("--scheduler", help="address of a Dask scheduler (default: start a local cluster)")
-    batch.add_argument("--workers", type=int, help="local cluster: worker processes (default: one per core)")
-    batch.add_argument("--partition-rows", type=int, default=DEFAULT_PARTITION_ROWS,
-                       help=f"rows per partition (default {DEFAULT_PARTITION_ROWS:,}); bounds each worker's memory")
-    batch.add_argument("--counterfactuals", type=int, default=0,
-                       help="counterfactuals per row chosen by --where (0 to 20; default 0)")
-    batch.add_argument("--where", help="filter choosing rows for counterfactuals: columns, values, comparisons, "
-                       "in [...], and/or/not, e.g. \"score < 0.5 and Age > 30\"")
-    batch.add_argument("--max-counterfactual-rows", type=int, default=DEFAULT_MAX_COUNTERFACTUAL_ROWS,
-                       help=f"at most this many rows get counterfactuals (default {DEFAULT_MAX_COUNTERFACTUAL_ROWS:,})")
-    batch.add_argument("--seed", type=int, default=0, help="seed of the counterfactual search and samples")
-    batch.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                       help="auto: the GPU when XGBoost sees one (default)")
-    batch.add_argument("--lang", choices=("en", "pt-BR"), default="en", help="language of the progress lines")
-
-
-def run_batch(args: argparse.Namespace) -> int:
-    """``python -m explainers batch``: progress on standard error, a JSON summary on standard output."""
-    summary = batch_explain(BatchOptions(
-        data=args.data, model=args.model, out=args.out, target=args.target, spec=args.spec,
-        scheduler=args.scheduler, workers=args.workers, partition_rows=args.partition_rows,
-        counterfactuals=args.counterfactuals, where=args.where,
-        max_counterfactual_rows=args.max_counterfactual_rows, seed=args.seed, lang=args.lang, device=args.device,
-    ))
-    json.dump(summary.to_dict(), sys.stdout, ensure_ascii=False)
-    sys.stdout.write("\n")
-    return 0 if summary.complete else 1
 
 
 # ----------------------------------------------------------------------------------------------------------

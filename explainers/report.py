@@ -10,12 +10,12 @@ lays it out once, in one language, as a list of blocks. The :class:`Report` rend
 - :meth:`Report.to_pdf`: fpdf2 with DejaVu Sans (shipped with matplotlib), so accents and ``− → …``
   render.
 
-Pure Python, no user-interface code: the Report page and ``python -m explainers report`` both call it.
+Pure Python, no user-interface code: the Report page and ``python -m explainers report``
+(:mod:`explainers.cli.report`) both call it.
 """
 
 from __future__ import annotations
 
-import argparse
 import base64
 import hashlib
 import html
@@ -1032,20 +1032,21 @@ class _Layout:
             data = self.spec.name
         else:
             return None
-        parts = ["python -m explainers report", f"--data {_quote(data)}", f"--target {_quote(self.spec.target)}"]
+        parts = ["python -m explainers report", f"--data {quote(data)}", f"--target {quote(self.spec.target)}"]
         if self.model_path is not None:
-            parts.append(f"--model {_quote(str(self.model_path))}")
+            parts.append(f"--model {quote(str(self.model_path))}")
         elif stamp.model_from_file:
             return None
         if self.spec.immutable and (not _is_builtin(self.spec)
                                     or self.spec.immutable != builtin_spec(self.spec.name).immutable):
-            parts.append(f"--immutable {_quote(','.join(self.spec.immutable))}")
+            parts.append(f"--immutable {quote(','.join(self.spec.immutable))}")
         parts += [f"--rows {','.join(str(r) for r in self.rows)}", f"--lang {self.lang}", f"--seed {stamp.seed}",
                   "--out report.html"]
         return " ".join(parts)
 
 
-def _quote(text: str) -> str:
+def quote(text: str) -> str:
+    """``text`` as one shell word (quoted only when it needs to be)."""
     return text if re.fullmatch(r"[\w./:@,+-]+", text) else "'" + text.replace("'", "'\\''") + "'"
 
 
@@ -1649,89 +1650,3 @@ def _pdf_table(pdf, block: Table, FontFace, TableBordersLayout, TableCellFillMod
                 else:
                     row.cell(text)
     pdf.ln(2.5)
-
-
-# ------------------------------------------------------------------------------------------------
-# Command line (wired into explainers.cli)
-
-
-def add_report_parser(subparsers) -> argparse.ArgumentParser:
-    """Add the ``report`` subcommand to ``python -m explainers``."""
-    report = subparsers.add_parser(
-        "report", help="write a transparency report (HTML, Markdown or PDF) for some rows",
-        description="Write a transparency report: use case, data, model and test metrics, global and local "
-                    "explanations, counterfactuals, trust signals, methods and caveats, reproducibility stamp.",
-    )
-    from .cli import add_workspace_options
-
-    add_workspace_options(report)
-    report.add_argument("--immutable", help="comma-separated features that must not change")
-    report.add_argument("--rows", required=True, help="comma-separated row positions, from 0 (e.g. 3,17)")
-    report.add_argument("--out", required=True, help="output file: .html, .md or .pdf")
-    report.add_argument("--lang", choices=("en", "pt-BR"), default="en", help="language of the report")
-    report.add_argument("--use-case", dest="use_case",
-                        help="TOML file with name, purpose, intended_users, decisions, limitations")
-    report.add_argument("--seed", type=int, default=0, help="seed of LIME, counterfactuals and samples (default 0)")
-    return report
-
-
-def parse_rows(text: str) -> list[int]:
-    """``"3,17"`` → ``[3, 17]``; InputError for anything else."""
-    parts = [p.strip() for p in str(text).split(",") if p.strip()]
-    if not parts:
-        raise InputError("--rows is empty; give row positions such as 3,17.")
-    rows = []
-    for part in parts:
-        if not re.fullmatch(r"\d+", part):
-            raise InputError(f"--rows: {part!r} is not a row position; give whole numbers from 0, such as 3,17.")
-        rows.append(int(part))
-    return rows
-
-
-def _command_line(settings: argparse.Namespace, rows: list[int], lang: str, use_case_file, out: Path) -> str:
-    """The ``python -m explainers report`` command that rebuilds this report."""
-    parts = ["python -m explainers report", f"--data {_quote(str(settings.data))}"]
-    for option, value in (("--target", settings.target), ("--spec", settings.spec), ("--model", settings.model),
-                          ("--immutable", settings.immutable), ("--use-case", use_case_file)):
-        if value:
-            parts.append(f"{option} {_quote(str(value))}")
-    if settings.allow_pickle:
-        parts.append("--allow-pickle")
-    parts += [f"--rows {','.join(map(str, rows))}", f"--lang {lang}", f"--seed {settings.seed}",
-              f"--out {_quote(str(out))}"]
-    return " ".join(parts)
-
-
-def run_report(args: argparse.Namespace) -> int:
-    """``python -m explainers report``: check the options, build the report, write it; returns 0."""
-    from .cli import _workspace
-
-    fmt = report_format(args.out)
-    out = Path(args.out)
-    if out.parent and not out.parent.exists():
-        raise InputError(f"folder {out.parent} does not exist; create it or choose another --out.")
-    rows = parse_rows(args.rows)
-    lang = getattr(args, "lang", "en") or "en"
-    if lang not in languages():
-        raise InputError(f"unknown language {lang!r}; choose one of: {', '.join(languages())}.")
-    use_case_file = getattr(args, "use_case", None)
-    settings = argparse.Namespace(
-        data=args.data, target=getattr(args, "target", None), spec=getattr(args, "spec", None),
-        model=getattr(args, "model", None), allow_pickle=bool(getattr(args, "allow_pickle", False)),
-        immutable=getattr(args, "immutable", None), seed=int(getattr(args, "seed", 0) or 0),
-    )
-    use_case = UseCase.from_toml(use_case_file) if use_case_file else None
-    workspace = _workspace(settings)
-    if use_case is None:
-        use_case = default_use_case(workspace.dataset.spec, lang)
-    report = build_report(workspace, rows, use_case, lang=lang, data_path=str(settings.data),
-                          model_path=settings.model, seed=settings.seed,
-                          command=_command_line(settings, rows, lang, use_case_file, out))
-    data = report.to_bytes(fmt)
-    try:
-        out.write_bytes(data)
-    except OSError as exc:
-        raise InputError(f"could not write {out} ({exc.strerror or type(exc).__name__}); check the folder.") \
-            from None
-    print(f"wrote {out} ({len(data):,} bytes)")
-    return 0

@@ -1,99 +1,16 @@
-"""Screenshots for documentation: start the app, open each page in headless Chromium, save PNGs.
+"""Kept for code that imports the browser settings from here (``tests/browser_support.py``): the screenshot
+command lives in :mod:`explainers.cli.screenshots`, beside the command line."""
 
-``python -m explainers screenshots --out docs/screenshots [--dataset credit] [--row 3] [--lang en]``
-Needs the ``playwright`` package and Debian's Chromium (``apt-get install -y chromium``); nothing
-is downloaded.
-"""
+from .cli.screenshots import (
+           CHROMIUM,
+           CHROMIUM_ARGS,
+           PAGES,
+           WINDOW,
+           free_port,
+           start_app,
+           take_screenshots,
+           wait_until_drawn,
+)
 
-from __future__ import annotations
-
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
-from .errors import InputError
-
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-PAGES = ("", "global_explanations", "local_explanation", "what_if", "counterfactuals")
-WINDOW = {"width": 1400, "height": 1000}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_app(port: int, env: dict | None = None) -> subprocess.Popen:
-    """Start ``streamlit run app.py`` on 127.0.0.1:``port`` and wait until it answers."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--theme.base", "light"],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise InputError("the app stopped while starting; run `streamlit run app.py` to see why.")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
-                if answer.read().strip() == b"ok":
-                    return process
-        except OSError:
-            time.sleep(0.3)
-    process.kill()
-    raise InputError("the app did not start within 120 s.")
-
-
-def wait_until_drawn(page, timeout_ms: int = 90_000) -> None:
-    """Wait until Streamlit has finished running the page and its title is visible."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
-    page.wait_for_function(
-        "() => { const app = document.querySelector(\"[data-testid='stApp']\");"
-        " return app && app.getAttribute('data-test-script-state') !== 'running'"
-        " && !document.querySelector(\"[data-testid='stStatusWidget']\") && document.querySelector('h1'); }",
-        timeout=timeout_ms,
-    )
-    page.wait_for_timeout(800)  # let Plotly finish drawing
-
-
-def take_screenshots(out: Path, dataset: str = "credit", row: int = 3, lang: str = "en") -> list[Path]:
-    """One PNG per page, light theme, presentation mode on, at a fixed window size."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        raise InputError("screenshots need the playwright package: pip install playwright.") from None
-    if not Path(CHROMIUM).exists():
-        raise InputError("screenshots need Chromium: apt-get update && apt-get install -y chromium.")
-    out.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    server = start_app(port)
-    written = []
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport=WINDOW)
-            for name in PAGES:
-                page.goto(f"http://127.0.0.1:{port}/{name}?dataset={dataset}&row={row}&lang={lang}&presentation=1")
-                wait_until_drawn(page)
-                height = page.evaluate(
-                    "() => document.querySelector(\"[data-testid='stMain']\")?.scrollHeight || 1000")
-                page.set_viewport_size({"width": WINDOW["width"], "height": max(WINDOW["height"], int(height))})
-                page.wait_for_timeout(500)
-                path = out / f"{name or 'overview'}.png"
-                page.screenshot(path=str(path), full_page=True)
-                page.set_viewport_size(WINDOW)
-                written.append(path)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    return written
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "PAGES", "WINDOW", "free_port", "start_app", "take_screenshots",
+           "wait_until_drawn"]

@@ -19,16 +19,16 @@ import pytest
 import xgboost as xgb
 
 from explainers import InputError, load_dataset
-from explainers.cli import _Parser
+from explainers.cli.common import Parser, workspace_from_args
+from explainers.cli.report import register as add_report_parser
+from explainers.cli.report import run as run_report
 from explainers.i18n import catalogue
 from explainers.report import (
     SECTIONS,
     UseCase,
-    add_report_parser,
     build_report,
     default_use_case,
     report_format,
-    run_report,
     write_report,
 )
 
@@ -307,8 +307,8 @@ def test_pdf_has_pages_and_the_stamp(files):
 
 
 def test_cli_report_hashes_the_files(files, capsys):
-    parser = _Parser(prog="python -m explainers")
-    add_report_parser(parser.add_subparsers(dest="command", required=True, parser_class=_Parser))
+    parser = Parser(prog="python -m explainers")
+    add_report_parser(parser.add_subparsers(dest="command", required=True, parser_class=Parser))
     out = files["folder"] / "cli.md"
     use_case = files["folder"] / "use_case.toml"
     use_case.write_text('name = "Loan pre-screening"\npurpose = "Flag applications for a closer look."\n'
@@ -324,10 +324,9 @@ def test_cli_report_hashes_the_files(files, capsys):
     assert "### Row 1" in markdown and "### Row 5" in markdown
     assert f"--model {files['model']}" in markdown and f"--use-case {use_case}" in markdown  # to rebuild it
 
-    from explainers.cli import _workspace
-
     settings = cli_args(files)
-    report = build_report(_workspace(settings), [1], UseCase(), data_path=settings.data, model_path=settings.model)
+    report = build_report(workspace_from_args(settings), [1], UseCase(), data_path=settings.data,
+                          model_path=settings.model)
     assert report.stamp.data_sha256 == sha256(files["csv"])
     assert report.stamp.model_sha256 == sha256(files["model"]) and report.stamp.model_from_file
     assert report.stamp.data_source == str(files["csv"])

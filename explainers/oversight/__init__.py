@@ -5,7 +5,9 @@
 - :mod:`.audit`: the hash-chained audit trail (append, verify, export);
 - :mod:`.cases`: case snapshots, saving, listing, reviews and the review queue;
 - :mod:`.notice`: decision notices (HTML, Markdown, PDF);
-- :mod:`.cli`: ``notice``, ``cases`` and ``audit-log`` for ``python -m explainers``.
+- :mod:`.events`: one-call audit entries for what the rest of the product produces or changes.
+
+Their commands (``notice``, ``cases``, ``audit-log``) are in :mod:`explainers.cli`.
 
 Pure Python, no user-interface code. Names are imported on first use, so that ``python -m explainers``
 and the dashboard's first page do not load SQLAlchemy until something here is needed.

@@ -1,4 +1,4 @@
-"""``python -m explainers monitor``: compare current tables with the reference, wired in by :func:`register`.
+"""``monitor``: compare current tables with the reference (:mod:`explainers.monitoring`).
 
 ``monitor --data PATH --target COL [--model PATH] --current PATH [--current PATH ...] [--reference PATH]
 [--threshold NAME=VALUE ...] [--format json|text] [--lang en|pt-BR]``
@@ -11,26 +11,18 @@ bad input raises :class:`~explainers.errors.InputError` (status 2 and one ``erro
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
-from .. import InputError
+from ..errors import InputError
+from .common import add_language_option, add_workspace_options, print_json, workspace_from_args
 
 MAJOR_EXIT = 3
 
 
 def register(subparsers) -> None:
     """Add ``monitor`` to ``python -m explainers``'s subcommands."""
-    from ..i18n import languages
-
     parser = subparsers.add_parser("monitor", help="drift of the data, the predictions, the reasons and the "
                                                    "performance since the reference; exit 3 on a major alert")
-    parser.add_argument("--data", required=True, help="the reference dataset: CSV or Parquet, or a built-in name")
-    parser.add_argument("--target", help="target column (optional when a spec names it)")
-    parser.add_argument("--spec", help="spec TOML file (default: <data>.toml beside the data, if any)")
-    parser.add_argument("--model", help="XGBoost .json/.ubj or skops file (default: train XGBoost)")
-    parser.add_argument("--allow-pickle", action="store_true",
-                        help="operator only: allow loading a pickle/joblib model from this disk")
+    add_workspace_options(parser, data_help="the reference dataset: CSV or Parquet, or a built-in name")
     parser.add_argument("--current", action="append", required=True, metavar="PATH",
                         help="a current table (CSV, Parquet, Excel) or batch results folder; repeat for a timeline")
     parser.add_argument("--reference", metavar="PATH",
@@ -39,8 +31,8 @@ def register(subparsers) -> None:
                         help="change an alert threshold, e.g. psi_major=0.3 (also settable in the spec's [monitoring])")
     parser.add_argument("--seed", type=int, default=0, help="seed of the default model (default 0)")
     parser.add_argument("--format", choices=("json", "text"), default="text")
-    parser.add_argument("--lang", choices=tuple(languages()), default="en", help="language of the alerts")
-    parser.set_defaults(oversight=run_monitor)  # the hook python -m explainers dispatches on
+    add_language_option(parser, help="language of the alerts")
+    parser.set_defaults(handler=run)
 
 
 def _overrides(items: list[str]) -> dict[str, str]:
@@ -53,19 +45,15 @@ def _overrides(items: list[str]) -> dict[str, str]:
     return out
 
 
-def run_monitor(args: argparse.Namespace) -> int:
-    from .. import load_dataset, load_model, train_default_model
+def run(args: argparse.Namespace) -> int:
     from ..i18n import translator
-    from .inputs import read_path
-    from .monitor import monitor_all, prepare_reference
-    from .thresholds import thresholds_for
-    from .timeline import timeline
+    from ..monitoring.inputs import read_path
+    from ..monitoring.monitor import monitor_all, prepare_reference
+    from ..monitoring.thresholds import thresholds_for
+    from ..monitoring.timeline import timeline
 
-    dataset = load_dataset(args.data, target=args.target, spec_path=args.spec)
-    if args.model:
-        model = load_model(args.model, dataset, allow_pickle=args.allow_pickle)
-    else:
-        model = train_default_model(dataset, seed=args.seed)
+    workspace = workspace_from_args(args)
+    dataset, model = workspace.dataset, workspace.model
     thresholds = thresholds_for(dataset.spec, _overrides(args.threshold))
     reference_table = read_path(args.reference, dataset, model) if args.reference else None
     currents = [read_path(path, dataset, model, seed=thresholds.seed) for path in args.current]
@@ -84,8 +72,7 @@ def run_monitor(args: argparse.Namespace) -> int:
             "exit_status": status,
             "stamp": {"data_sha256": dataset.data_hash, "model_sha256": model.model_hash, "seed": thresholds.seed},
         }
-        json.dump(out, sys.stdout, ensure_ascii=False, allow_nan=False)
-        sys.stdout.write("\n")
+        print_json(out)
     else:
         print(text_summary(results, tr, dataset.spec, labels))
     return status

@@ -1,0 +1,56 @@
+"""Command line: ``python -m explainers explain --data PATH --target COLUMN ...``.
+
+One module per subcommand (``explain``, ``audit``, ``report``, ``batch``, ``screenshots``, ``datasets``,
+``notice``, ``cases``, ``audit-log``, ``monitor``), each with ``register(commands)``, which adds its parser and
+sets ``handler``, the function that runs it. argparse is used here only, never in the engine below.
+
+Bad input exits with status 2 and one line on standard error that starts with ``error:``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Sequence
+
+from ..errors import InputError
+from . import audit, audit_log, batch, cases, datasets, explain, monitor, notice, report, screenshots
+from .common import Parser
+
+# In the order of ``--help``.
+COMMANDS = (explain, datasets, report, screenshots, audit, batch, notice, cases, audit_log, monitor)
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="python -m explainers", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+    for command in COMMANDS:
+        command.register(commands)
+    return parser
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    try:
+        with warnings.catch_warnings():  # the libraries' warnings are not for the command's reader
+            warnings.simplefilter("ignore")
+            return run(argv)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader closed the pipe (e.g. `| head`): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("error: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        reason = str(exc).splitlines()[0][:200] if str(exc) else ""
+        print(f"error: unexpected {type(exc).__name__}: {reason}; please report it.", file=sys.stderr)
+        return 1
