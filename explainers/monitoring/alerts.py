@@ -52,9 +52,18 @@ class Alert:
 
     def to_dict(self, tr, spec, labels: dict[str, str] | None = None) -> dict:
         return {"kind": self.kind, "severity": self.severity, "subject": self.subject,
-                "text": self.text(tr, spec, labels),
-                "values": {name: (value if not isinstance(value, float) else round(value, 6))
-                           for name, _, value in self.values}}
+                "text": self.text(tr, spec, labels), "values": {name: _plain(value) for name, _, value in self.values}}
+
+
+def _plain(value: object) -> object:
+    """JSON-safe: tuples as lists, floats rounded, infinite and missing numbers as None."""
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return round(float(value), 6) if np.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
 
 
 def _format(kind: str, value: object, tr, spec, labels) -> str:
