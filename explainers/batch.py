@@ -44,6 +44,7 @@ import pandas as pd
 
 from .errors import InputError
 from .models import usable_device
+from .util import sample_positions
 
 FORMAT = "explainers-batch/1"
 MANIFEST = "manifest.json"
@@ -1428,7 +1429,7 @@ class BatchResults:
         total = sum(stop - start for start, stop in ranges)
         if total == 0:
             return pd.DataFrame(columns=[KEY, *self.features])
-        positions = np.sort(np.random.default_rng(seed).choice(total, size=min(n, total), replace=False))
+        positions = sample_positions(total, n, seed)
         starts = np.cumsum([0] + [stop - start for start, stop in ranges])
         which = np.searchsorted(starts, positions, side="right") - 1
         keys = np.array([ranges[w][0] for w in which], dtype="int64") + positions - starts[which]

@@ -6,7 +6,6 @@ verified; the ones that fail are dropped and counted.
 
 from __future__ import annotations
 
-import math
 import random
 import time
 from collections.abc import Mapping, Sequence
@@ -20,6 +19,7 @@ import pandas as pd
 from .errors import InputError
 from .models import TabularModel
 from .sparse_search import sparse_search
+from .util import equal_codes, plain
 
 Method = Literal["sparse", "random", "genetic", "kdtree"]
 METHODS: tuple[str, ...] = ("sparse", "random", "genetic", "kdtree")
@@ -73,24 +73,6 @@ class CounterfactualResult:
             "message": self.message,
             "counterfactuals": [c.to_dict() for c in self.counterfactuals],
         }
-
-
-def plain(value: object) -> object:
-    """A JSON-friendly Python value (NaN becomes None)."""
-    if value is None:
-        return None
-    if isinstance(value, float | np.floating):
-        value = float(value)
-        if math.isnan(value):
-            return None
-        return int(value) if value.is_integer() and abs(value) < 2**53 else value
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if value is pd.NA or value is pd.NaT:
-        return None
-    return value if isinstance(value, int | str | bool) else str(value)
 
 
 def prediction_dict(model: TabularModel, frame: pd.DataFrame) -> list[dict[str, object]]:
@@ -354,7 +336,7 @@ class CounterfactualSearch:
                 permitted_codes[j] = np.array([schema[j].categories.index(v) for v in allowed_values])
 
         def allowed(matrix: np.ndarray) -> np.ndarray:
-            unchanged = _equal_codes(matrix, original)
+            unchanged = equal_codes(matrix, original)
             with np.errstate(invalid="ignore"):
                 inside = (matrix >= low - 1e-9) & (matrix <= high + 1e-9)
             for j, codes_ok in permitted_codes.items():
@@ -411,7 +393,7 @@ class CounterfactualSearch:
         candidates = dataset.coerce(candidates)
         predictions = prediction_dict(model, candidates)
         before, after = dataset.to_codes(original)[0], dataset.to_codes(candidates)
-        changed = ~_equal_codes(after, before)
+        changed = ~equal_codes(after, before)
         names = dataset.feature_names
         fixed_changed = (changed & ~np.isin(names, list(vary))).any(axis=1)
         out_of_range = (changed & ~self._inside(after, ranges)).any(axis=1)
@@ -461,7 +443,7 @@ class CounterfactualSearch:
     def _distances(self, before: np.ndarray, after: np.ndarray) -> np.ndarray:
         numeric = np.array([info.kind == "numeric" for info in self.dataset.schema])
         scale = np.array([float(self.scale.get(info.name, 1.0)) for info in self.dataset.schema])
-        changed = ~_equal_codes(after, before)
+        changed = ~equal_codes(after, before)
         with np.errstate(invalid="ignore"):
             steps = np.abs(after - before) / scale
         # A changed category, or a value that appears or disappears, counts as one spread.
@@ -471,8 +453,3 @@ class CounterfactualSearch:
     def distance(self, original: pd.DataFrame, other: pd.DataFrame) -> float:
         """Numeric changes in units of each feature's spread (MAD), plus 1 per changed category."""
         return round(float(self._distances(self.dataset.to_codes(original)[0], self.dataset.to_codes(other))[0]), 6)
-
-
-def _equal_codes(matrix: np.ndarray, row: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        return (np.isnan(matrix) & np.isnan(row)) | np.isclose(matrix, row, rtol=1e-9, atol=1e-9)

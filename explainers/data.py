@@ -15,6 +15,7 @@ import pandas as pd
 from .errors import InputError
 from .spec import MAX_CLASSES, DatasetSpec, infer_spec, load_spec
 from .upload import SAMPLE_SEED, Limits, date_parts, mixed_numbers, read_upload
+from .util import sample_positions
 
 DATASETS_DIR = Path(__file__).resolve().parent.parent / "datasets"
 DEFAULT_DATASET = "credit"
@@ -277,7 +278,7 @@ def prepare_dataset(
         notes.append(f"Dropped {int((~keep).sum())} rows whose target is missing.")
     if len(frame) > limits.sample_rows:
         rows = len(frame)
-        picked = np.sort(np.random.default_rng(SAMPLE_SEED).choice(rows, size=limits.sample_rows, replace=False))
+        picked = sample_positions(rows, limits.sample_rows, SAMPLE_SEED)
         frame = frame.iloc[picked].reset_index(drop=True)
         extra["sampled_from_rows"] = rows
         notes.append(

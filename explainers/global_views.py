@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import util
 from .attributions import ShapValues, shap_values
 from .data import Dataset
 from .errors import InputError
@@ -16,11 +17,8 @@ DEFAULT_GLOBAL_ROWS = 2000
 
 
 def sample_positions(dataset: Dataset, max_rows: int, seed: int = 0) -> np.ndarray:
-    """Sorted row positions of a seeded sample (all rows when the table is small enough)."""
-    n = len(dataset.features)
-    if n <= max_rows:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, size=max_rows, replace=False))
+    """Sorted row positions of a seeded sample of the dataset's rows (all rows when the table is small enough)."""
+    return util.sample_positions(len(dataset.features), max_rows, seed)
 
 
 @dataclass(frozen=True, eq=False)

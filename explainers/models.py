@@ -22,7 +22,7 @@ import pandas as pd
 from .data import Dataset
 from .errors import InputError
 from .upload import Limits, megabytes
-from .util import MODEL_TYPES, PICKLE_SUFFIXES, looks_like_pickle, pickle_file_refusal, pickle_refusal
+from .util import MODEL_TYPES, PICKLE_SUFFIXES, looks_like_pickle, pickle_file_refusal, pickle_refusal, sample_positions
 
 if TYPE_CHECKING:
     import xgboost as xgb
@@ -336,7 +336,7 @@ def train_default_model(
     train, _ = train_test_indices(dataset, seed)
     sampled = len(train) > MAX_TRAIN_ROWS
     if sampled:
-        train = np.sort(np.random.default_rng(seed).choice(train, size=MAX_TRAIN_ROWS, replace=False))
+        train = train[sample_positions(len(train), MAX_TRAIN_ROWS, seed)]
     rounds = params.pop("n_estimators")
     # Threads only pay off on larger tables; the thread count does not change the trees.
     params["nthread"] = 1 if len(train) < BATCH_ROWS * 20 else (os.cpu_count() or 1)

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from .attributions import LimeExplanation, ShapValues, shap_values
-from .counterfactuals import Counterfactual, CounterfactualResult, plain, prediction_dict
+from .counterfactuals import Counterfactual, CounterfactualResult, prediction_dict
 from .data import DATASETS_DIR, Dataset, builtin_names, builtin_spec
 from .errors import InputError
 from .global_views import GlobalShap, global_shap
@@ -39,7 +39,7 @@ from .i18n import Translator, catalogue, languages, translator
 from .metrics import evaluate
 from .narrative import Narrative, narrate
 from .spec import DatasetSpec
-from .util import package_versions
+from .util import package_versions, plain
 from .workspace import Workspace
 
 FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".pdf": "pdf"}

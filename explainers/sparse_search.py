@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .util import equal_codes
+
 # How many changed features a first-round candidate gets, and how often.
 _CHANGE_COUNTS = (1, 2, 3)
 _CHANGE_WEIGHTS = (0.4, 0.35, 0.25)
@@ -80,7 +82,7 @@ def _sample_round(original, donors, vary, rng, n, counts, weights, allowed, is_v
     change = np.zeros_like(matrix, dtype=bool)
     change[:, vary] = ranks < sizes[:, None]
     matrix[change] = picks[change]
-    changed = ~_equal(matrix, original)
+    changed = ~equal_codes(matrix, original)
     keep = changed.any(axis=1) & allowed(matrix).all(axis=1)
     matrix = matrix[keep]
     if len(matrix) == 0:
@@ -95,7 +97,7 @@ def _shrink(original, found, is_numeric, integer, scale, allowed, is_valid) -> n
         variants, owners = [found], [np.arange(len(found))]
         for step in _SHRINK_STEPS:
             for feature in range(found.shape[1]):
-                changed = ~_equal(found[:, feature], original[feature])
+                changed = ~equal_codes(found[:, feature], original[feature])
                 if not changed.any() or (step > 0 and not is_numeric[feature]):
                     continue
                 rows = np.flatnonzero(changed)
@@ -108,7 +110,7 @@ def _shrink(original, found, is_numeric, integer, scale, allowed, is_valid) -> n
                 variants.append(moved)
                 owners.append(rows)
         everything, owner = np.vstack(variants), np.concatenate(owners)
-        ok = allowed(everything).all(axis=1) & ~_equal(everything, original).all(axis=1)
+        ok = allowed(everything).all(axis=1) & ~equal_codes(everything, original).all(axis=1)
         ok[ok] = is_valid(everything[ok])
         cost = _cost(original, everything, is_numeric, scale)
         cost[~ok] = np.inf
@@ -127,7 +129,7 @@ def _shortlist(original, found, is_numeric, scale, per_set: int = 3, limit: int 
     """The cheapest few candidates of each set of changed features: all the shrink pass and the
     diverse pick need, at a fraction of the model calls."""
     cost = _cost(original, found, is_numeric, scale)
-    changed = ~_equal(found, original)
+    changed = ~equal_codes(found, original)
     order = np.lexsort((cost, changed.sum(axis=1)))
     taken: dict[bytes, int] = {}
     chosen = []
@@ -143,7 +145,7 @@ def _shortlist(original, found, is_numeric, scale, per_set: int = 3, limit: int 
 
 def _pick_diverse(original, found, is_numeric, scale, total) -> np.ndarray:
     cost = _cost(original, found, is_numeric, scale)
-    changed = ~_equal(found, original)
+    changed = ~equal_codes(found, original)
     order = np.lexsort((cost, changed.sum(axis=1)))
     chosen: list[int] = []
     seen_sets: set[bytes] = set()
@@ -166,14 +168,8 @@ def _pick_diverse(original, found, is_numeric, scale, total) -> np.ndarray:
     return found[chosen]
 
 
-def _equal(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    both_missing = np.isnan(a) & np.isnan(b)
-    with np.errstate(invalid="ignore"):
-        return both_missing | np.isclose(a, b, rtol=1e-9, atol=1e-9)
-
-
 def _cost(original, matrix, is_numeric, scale) -> np.ndarray:
-    changed = ~_equal(matrix, original)
+    changed = ~equal_codes(matrix, original)
     with np.errstate(invalid="ignore"):
         numeric = np.where(changed & is_numeric, np.abs(matrix - original) / scale, 0.0)
     numeric = np.where(np.isnan(numeric), 1.0, numeric)

@@ -1,5 +1,5 @@
-"""Small helpers that the whole engine shares, each in one place: JSON values, package versions, model file
-kinds and the refusal of pickles.
+"""Small helpers that the whole engine shares, each in one place: JSON values, seeded row samples, equal codes,
+package versions, model file kinds and the refusal of pickles.
 
 The lowest layer with :mod:`explainers.errors` and :mod:`explainers.i18n`: it imports nothing else from the
 engine.
@@ -7,10 +7,79 @@ engine.
 
 from __future__ import annotations
 
+import math
 import platform
+from collections.abc import Mapping
 from importlib import metadata
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from .errors import InputError
+
+# --------------------------------------------------------------------------------------------
+# JSON values
+
+
+def plain(value: object) -> object:
+    """A JSON-friendly Python value: NumPy scalars as Python numbers, whole floats as ints, NaN and missing
+    values as None, anything else that is not a number or text as text."""
+    if value is None:
+        return None
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        if math.isnan(value):
+            return None
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value if isinstance(value, int | str | bool) else str(value)
+
+
+def finite(value: float | None) -> float | None:
+    """A float for JSON: NaN and infinities become None."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def plain_json(value: Any) -> Any:
+    """:func:`plain` all the way down mappings and lists, with infinities as None too (strict JSON)."""
+    if isinstance(value, Mapping):
+        return {str(k): plain_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(v) for v in value]
+    value = plain(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Rows and codes
+
+
+def sample_positions(rows: int, size: int, seed: int = 0) -> np.ndarray:
+    """Sorted positions of a seeded sample of ``size`` of ``rows`` rows (all rows, in order, when there are no
+    more than ``size``). The one way the engine samples rows: the same seed gives the same rows everywhere."""
+    if size < 1:
+        raise InputError(f"the sample needs at least 1 row, not {size}.")
+    if rows <= size:
+        return np.arange(rows)
+    return np.sort(np.random.default_rng(seed).choice(rows, size=size, replace=False))
+
+
+def equal_codes(matrix: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """Per value: whether ``matrix`` (rows of codes, :meth:`Dataset.to_codes`) equals ``row`` there, missing
+    equal to missing, numbers within 1e-9."""
+    with np.errstate(invalid="ignore"):
+        return (np.isnan(matrix) & np.isnan(row)) | np.isclose(matrix, row, rtol=1e-9, atol=1e-9)
 
 # --------------------------------------------------------------------------------------------
 # Package versions (reproducibility stamps)

@@ -17,14 +17,14 @@ from pathlib import Path
 import pandas as pd
 
 from .attributions import LimeExplanation, LimeSetup, ShapValues, shap_values
-from .counterfactuals import DEFAULT_METHOD, CounterfactualResult, CounterfactualSearch, plain, prediction_dict
+from .counterfactuals import DEFAULT_METHOD, CounterfactualResult, CounterfactualSearch, prediction_dict
 from .data import Dataset, load_dataset, prepare_dataset
 from .errors import InputError
 from .models import TabularModel, check_model_against_data, check_split_size, load_model, train_default_model
 from .spec import DatasetSpec, make_spec, with_overrides
 from .trust import RowChecks, row_checks
 from .upload import Limits
-from .util import package_versions
+from .util import package_versions, plain
 
 
 class Workspace:

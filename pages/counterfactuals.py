@@ -4,8 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from explainers import CounterfactualResult
-from explainers.counterfactuals import METHODS, plain, prediction_dict
+from explainers.counterfactuals import METHODS, prediction_dict
 from explainers.narrative import narrate
+from explainers.util import plain
 from pages.common import (
     class_label,
     current,

@@ -6,9 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from explainers import charts, frame_of
-from explainers.counterfactuals import plain, prediction_dict
+from explainers.counterfactuals import prediction_dict
 from explainers.global_views import partial_dependence
 from explainers.narrative import narrate, outcome_effects
+from explainers.util import plain
 from pages.common import (
     chart,
     class_label,

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from explainers import InputError, frame_of
-from explainers.counterfactuals import METHODS, plain
+from explainers.counterfactuals import METHODS
+from explainers.util import plain
 
 # every search but kdtree (which only offers real rows) must find something for these rows
 SEARCHES = [m for m in METHODS if m != "kdtree"]

@@ -1,4 +1,4 @@
-"""Trust signals and fairness (explainers/trust.py), the Responsible AI page and ``audit`` on the CLI."""
+"""Trust signals and fairness (explainers/trust/), the Responsible AI page and ``audit`` on the CLI."""
 
 from __future__ import annotations
 
@@ -490,7 +490,9 @@ def test_both_languages_have_the_same_trust_messages_and_every_used_key_exists()
     for key in english:
         assert sorted(re.findall(r"{(\w+)}", english[key])) == sorted(re.findall(r"{(\w+)}", portuguese[key])), key
     used = set()
-    for path in (REPO_ROOT / PAGE, REPO_ROOT / "explainers" / "trust.py", REPO_ROOT / "explainers" / "cli.py"):
+    sources = (REPO_ROOT / PAGE, *sorted((REPO_ROOT / "explainers" / "trust").glob("*.py")),
+               REPO_ROOT / "explainers" / "cli" / "audit.py")
+    for path in sources:
         used |= {k for k in re.findall(r"\"trust\.(\w+)\"", path.read_text(encoding="utf-8")) if not k.endswith("_")}
     # keys built from names: trust.verdict_<verdict>, trust.col_<metric>, trust.gap_<gap>
     used |= {f"verdict_{v}" for v in trust.VERDICTS}

@@ -20,10 +20,10 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import exists, func, insert, select
 
-from ..counterfactuals import Counterfactual, plain, prediction_dict
+from ..counterfactuals import Counterfactual, prediction_dict
 from ..errors import InputError
 from ..narrative import Narrative, narrate, outcome_effects
-from ..util import package_versions
+from ..util import package_versions, plain_json
 from ..workspace import Workspace, frame_of
 from . import audit
 from .audit import Actor
@@ -110,22 +110,6 @@ class Case:
 # Snapshots
 
 
-def _value(value: object) -> object:
-    value = plain(value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def _clean(value: Any) -> Any:
-    """Plain JSON values: NaN and infinities become null, NumPy scalars plain numbers."""
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return _value(value)
-
-
 def prediction_text(prediction: Mapping[str, object]) -> str:
     """A prediction in one short line for lists: the label, or the value."""
     if "label" in prediction:
@@ -162,7 +146,7 @@ def snapshot(
     row = int(row)
     seed = workspace.seed if seed is None else int(seed)
     original = data.row(row)
-    features = {k: _value(v) for k, v in original.iloc[0].items()}
+    features = {k: plain_json(v) for k, v in original.iloc[0].items()}
     shown_frame = original
     edit_values: dict[str, object] = {}
     chosen = None
@@ -170,7 +154,7 @@ def snapshot(
         unknown = [f for f in (edits or {}) if f not in data.feature_names]
         if unknown:
             raise InputError("the edits name unknown columns: " + ", ".join(map(str, unknown)) + ".")
-        edit_values = {f: _value(v) for f, v in (edits or {}).items()}
+        edit_values = {f: plain_json(v) for f, v in (edits or {}).items()}
         merged = {f: (math.nan if edit_values.get(f, features[f]) is None else edit_values.get(f, features[f]))
                   for f in data.feature_names}
         shown_frame = frame_of(merged, data)
@@ -192,9 +176,9 @@ def snapshot(
         if effects is None and kind == "whatif":
             effects = outcome_effects(model, shown_frame, seed=seed)
         narrative = narrate(model, shown_frame, found, lang=lang, seed=seed, effects=effects)
-    shown_values = {k: _value(v) for k, v in shown_frame.iloc[0].items()}
+    shown_values = {k: plain_json(v) for k, v in shown_frame.iloc[0].items()}
     prediction = prediction_dict(model, shown_frame)[0]
-    return _clean({
+    return plain_json({
         "version": SNAPSHOT_VERSION,
         "kind": kind,
         "dataset": dataset or data.spec.name,
@@ -239,7 +223,7 @@ def save_case(store: Store, snap: Mapping[str, Any], actor: Actor, note: str = "
     if missing:
         raise InputError("the snapshot lacks " + ", ".join(missing) + "; build it with snapshot().")
     note = _note(note)
-    body = audit.canonical(_clean(dict(snap)))
+    body = audit.canonical(plain_json(dict(snap)))
     lang = str((snap.get("narrative") or {}).get("lang") or "en")
     with store.writing() as conn:
         created = audit.now()
