@@ -12,7 +12,10 @@ from .alerts import Alert
 from .drift import PSI_FLOOR, Bins, FeatureDrift, holm, psi
 from .inputs import MonitoredTable, align, read_batch, read_bytes, read_path, reference_table
 from .monitor import MonitoringResult, Reference, monitor, monitor_all, prepare_reference
+from .section import Section, report_section
+from .simulate import simulate, simulate_periods
 from .thresholds import SEVERITIES, Thresholds, thresholds_for
+from .timeline import Timeline, timeline
 
 __all__ = [
     "PSI_FLOOR",
@@ -23,7 +26,9 @@ __all__ = [
     "MonitoredTable",
     "MonitoringResult",
     "Reference",
+    "Section",
     "Thresholds",
+    "Timeline",
     "align",
     "holm",
     "monitor",
@@ -34,5 +39,9 @@ __all__ = [
     "read_bytes",
     "read_path",
     "reference_table",
+    "report_section",
+    "simulate",
+    "simulate_periods",
     "thresholds_for",
+    "timeline",
 ]
