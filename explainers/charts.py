@@ -141,7 +141,7 @@ def importance_bar(result: GlobalShap, labels: dict[str, str], max_features: int
     return _finish(figure, tr("charts.importance"), height=max(360, 28 * len(top) + 80))
 
 
-def _scaled_colour(raw: pd.Series) -> np.ndarray:
+def scaled_colour(raw: pd.Series) -> np.ndarray:
     """Feature values mapped to 0..1 (categories by code), NaN where missing."""
     if isinstance(raw.dtype, pd.CategoricalDtype):
         colour = raw.cat.codes.replace(-1, np.nan).to_numpy(dtype="float64")
@@ -162,7 +162,7 @@ def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str],
     for position, name in enumerate(top):
         shap_column = result.shap.values[name].to_numpy()
         raw = features[name]
-        scaled = _scaled_colour(raw)
+        scaled = scaled_colour(raw)
         # Thousands of dots travel to the browser on every visit: single precision, colours as 0..255 levels,
         # and numbers for the hover (Plotly formats them with the locale's separators) keep the page light.
         numeric = not isinstance(raw.dtype, pd.CategoricalDtype) and pd.api.types.is_numeric_dtype(raw.dtype)

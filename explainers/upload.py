@@ -36,10 +36,6 @@ TABLE_TYPES = ("csv", "txt", "tsv", "parquet", "xlsx")
 SEPARATORS = (",", ";", "\t")
 SAMPLE_SEED = 0
 MOSTLY_NUMBERS = 0.9  # a text column whose filled cells are at least 90% numbers is a numeric column
-# A spreadsheet runs a cell as a formula when it starts with one of these, also after leading blanks or
-# line breaks (which some spreadsheets strip when they import); the full-width forms count too.
-_FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-_BLANKS = " \t\r\n\x0b\x0c\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u3000\ufeff"
 _BR_NUMBER = re.compile(r"[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?")
 _BR_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{4}(?: \d{1,2}:\d{2}(?::\d{2})?)?")
@@ -530,38 +526,3 @@ def spec_from_upload(name: str, data: bytes) -> DatasetSpec:
     raw.pop("source", None)
     raw.pop("loader", None)
     return spec_from_mapping(raw, Path(name).stem)
-
-
-# --------------------------------------------------------------------------------------------
-# Downloads
-
-
-def escape_cell(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, with a leading ``'`` so that it shows as text:
-    one that starts with =, +, -, @ (or their full-width forms), also after leading blanks or line breaks, and
-    one that starts with a tab, carriage return or line feed. Anything else (numbers too) is returned as is."""
-    if not isinstance(value, str) or not value:
-        return value
-    if value[0] in "\t\r\n" or value.lstrip(_BLANKS).startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-_escape = escape_cell
-
-
-def safe_csv(frame: pd.DataFrame, index: bool = False) -> bytes:
-    """CSV bytes (UTF-8 with BOM, so spreadsheets show accents) that a spreadsheet cannot run: text cells,
-    column names and index labels that :func:`escape_cell` finds (=, +, -, @ first, also after blanks or line
-    breaks; a tab, CR or LF first) get a leading quote. Number cells are written as they are (a negative
-    number is not a formula). The one CSV writer for anything a user downloads."""
-    out = frame.copy()
-    out.columns = [_escape(str(c)) for c in out.columns]
-    for position in range(out.shape[1]):
-        column = out.iloc[:, position]
-        if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype):
-            continue
-        out.isetitem(position, column.astype(object).map(_escape))
-    if index:
-        out.index = out.index.map(_escape)
-    return out.to_csv(index=index, lineterminator="\r\n").encode("utf-8-sig")  # RFC 4180: quotes any CR/LF

@@ -17,10 +17,11 @@ from pathlib import Path
 import pandas as pd
 
 from .attributions import LimeExplanation, LimeSetup, ShapValues, shap_values
-from .counterfactuals import DEFAULT_METHOD, CounterfactualResult, CounterfactualSearch, prediction_dict
+from .counterfactuals import DEFAULT_METHOD, Counterfactual, CounterfactualResult, CounterfactualSearch, prediction_dict
 from .data import Dataset, load_dataset, prepare_dataset
 from .errors import InputError
 from .models import TabularModel, check_model_against_data, check_split_size, load_model, train_default_model
+from .narrative import Narrative, narrate
 from .spec import DatasetSpec, make_spec, with_overrides
 from .trust import RowChecks, row_checks
 from .upload import Limits
@@ -51,9 +52,11 @@ class Workspace:
         seed: int | None = None,
         with_lime: bool = True,
         checks: bool = False,
+        lang: str | None = None,
     ) -> LocalExplanation:
         """Prediction, SHAP, LIME and counterfactuals for the row at position ``row``; with ``checks``,
-        also the trust signals of :func:`explainers.trust.row_checks`."""
+        also the trust signals of :func:`explainers.trust.row_checks`; with ``lang``, the narrative in that
+        language (about the best counterfactual, :attr:`LocalExplanation.best`)."""
         seed = self.seed if seed is None else seed
         frame = self.dataset.row(row)
         lime = self.lime.explain(frame, seed=seed) if with_lime else None
@@ -73,6 +76,8 @@ class Workspace:
             seed=seed,
             checks=row_checks(self.model, frame, shap, lime, self.lime if with_lime else None, found,
                               self.counterfactuals if found is not None else None) if checks else None,
+            narrative=None if lang is None else narrate(self.model, frame, best_counterfactual(found), lang=lang,
+                                                       seed=seed),
         )
 
     def stamp(self) -> dict:
@@ -99,9 +104,15 @@ class LocalExplanation:
     counterfactuals: CounterfactualResult | None
     seed: int
     checks: RowChecks | None = None
+    narrative: Narrative | None = None
+
+    @property
+    def best(self) -> Counterfactual | None:
+        """The counterfactual the narrative speaks of: :func:`best_counterfactual`."""
+        return best_counterfactual(self.counterfactuals)
 
     def to_dict(self, task: str) -> dict:
-        return {
+        out = {
             "task": task,
             "row": self.row,
             "seed": self.seed,
@@ -115,6 +126,17 @@ class LocalExplanation:
             else {k: v for k, v in self.counterfactuals.to_dict().items() if k != "counterfactuals"},
             "checks": None if self.checks is None else self.checks.to_dict(),
         }
+        if self.narrative is not None:
+            out["narrative"] = self.narrative.to_dict()
+        return out
+
+
+def best_counterfactual(result: CounterfactualResult | None) -> Counterfactual | None:
+    """The counterfactual an explanation leads with: the first one found, which changes the fewest features
+    and, among those, is the nearest (the search sorts them so); None when there is none."""
+    if result is None or not result.counterfactuals:
+        return None
+    return result.counterfactuals[0]
 
 
 def frame_of(row: dict[str, object], dataset: Dataset) -> pd.DataFrame:

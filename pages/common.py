@@ -205,14 +205,14 @@ def presenting() -> bool:
 
 def plain_text(text: object) -> str:
     """``text`` escaped so that Streamlit's Markdown shows it as typed: no links, images or markup."""
-    from explainers.report import md_text
+    from explainers.documents import md_text
 
     return md_text(text)
 
 
 def narrative_markdown(text: str) -> str:
     """A narrative for ``st.markdown``: its own **bold** kept, everything from the data escaped."""
-    from explainers.report import md_inline
+    from explainers.documents import md_inline
 
     return md_inline(text)
 

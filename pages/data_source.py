@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from explainers.documents import safe_csv
 from explainers.errors import InputError
 from explainers.spec import guess_positive_class, infer_task, make_spec
 from explainers.upload import (
@@ -23,7 +24,6 @@ from explainers.upload import (
     Limits,
     pickle_refusal,
     read_upload,
-    safe_csv,
     spec_from_upload,
 )
 from explainers.workspace import build_workspace

@@ -6,13 +6,12 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
+from explainers.documents import EXTENSIONS, MIME_TYPES
 from explainers.i18n import languages
 from explainers.oversight.events import record_notice
 from explainers.oversight.notice import (
     DEFAULT_REASONS,
-    EXTENSIONS,
     MAX_REASONS,
-    MIME_TYPES,
     DecisionNotice,
     build_notice,
 )

@@ -4,7 +4,7 @@ Streamlit's table toolbar can download any ``st.dataframe`` as CSV and copy cell
 browser builds that CSV itself, without escaping ``=1+2``, ``@SUM(1)``, ``+1+1`` or a CR- or blank-prefixed
 cell. ``client.disableDataExport = true`` in ``.streamlit/config.toml`` switches both off (Streamlit 1.50+).
 :func:`safe_dataframe` is the second guard, for an operator who turns export back on: every text cell,
-column name and index label goes through :func:`explainers.upload.escape_cell` (a leading ``'``), the same
+column name and index label goes through :func:`explainers.documents.escape_cell` (a leading ``'``), the same
 rule as every CSV the app offers for download. Numbers are untouched.
 
 Not a page: ``app.py`` routes only to the files it names.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from explainers.upload import escape_cell
+from explainers.documents import escape_cell
 
 
 def _escape(value: object) -> object:

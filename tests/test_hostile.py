@@ -39,11 +39,11 @@ from sklearn.tree import DecisionTreeClassifier
 from explainers import DatasetSpec, InputError, Workspace, prepare_dataset, train_default_model
 from explainers.batch import BatchFolderError, list_results, open_results
 from explainers.cli import main
+from explainers.documents import safe_csv
 from explainers.expressions import FilterError, parse_filter, select_rows
 from explainers.global_views import partial_dependence
 from explainers.model_check import ModelLimits, check_model_bytes, json_depth, ubj_decode
 from explainers.models import check_model_against_data, load_model
-from explainers.upload import safe_csv
 from explainers.workspace import build_workspace
 
 REPO = Path(__file__).resolve().parent.parent

@@ -33,9 +33,10 @@ from streamlit.testing.v1 import AppTest
 
 from explainers import InputError, builtin_names, prepare_dataset, shap_values
 from explainers.data import read_table
+from explainers.documents import safe_csv
 from explainers.models import check_model_against_data
 from explainers.spec import make_spec
-from explainers.upload import Limits, detect_separator, read_upload, safe_csv, spec_from_upload
+from explainers.upload import Limits, detect_separator, read_upload, spec_from_upload
 from explainers.workspace import build_workspace
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

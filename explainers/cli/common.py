@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..documents import write_bytes  # noqa: F401 (the commands write their files with it)
 from ..errors import InputError
 from ..i18n import DEFAULT_LANGUAGE, languages
 from ..workspace import Workspace, open_workspace
@@ -74,15 +75,6 @@ def out_path(path: str) -> Path:
     if out.parent and not out.parent.exists():
         raise InputError(f"folder {out.parent} does not exist; create it or choose another --out.")
     return out
-
-
-def write_bytes(out: Path, data: bytes) -> None:
-    """Write ``data``; an unwritable place is one InputError line."""
-    try:
-        out.write_bytes(data)
-    except OSError as exc:
-        raise InputError(f"could not write {out} ({exc.strerror or type(exc).__name__}); check the folder.") \
-            from None
 
 
 def add_database_options(parser: argparse.ArgumentParser) -> None:

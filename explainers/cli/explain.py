@@ -6,7 +6,6 @@ import argparse
 
 from ..counterfactuals import DEFAULT_METHOD, METHODS
 from ..errors import InputError
-from ..narrative import narrate
 from .common import add_language_option, add_workspace_options, print_json, workspace_from_args
 
 
@@ -29,11 +28,8 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("--counterfactuals must be between 0 and 20.")
     workspace = workspace_from_args(args)
     explanation = workspace.explain(args.row, counterfactuals=args.counterfactuals,
-                                    method=args.method, seed=args.seed, checks=True)
+                                    method=args.method, seed=args.seed, checks=True, lang=args.lang)
     result = explanation.to_dict(workspace.dataset.task)
-    found = explanation.counterfactuals.counterfactuals if explanation.counterfactuals else ()
-    result["narrative"] = narrate(workspace.model, workspace.dataset.row(args.row), found[0] if found else None,
-                                  lang=args.lang, seed=args.seed).to_dict()
     result["notices"] = list(workspace.dataset.notices)
     result["stamp"] = workspace.stamp()
     if args.format == "json":

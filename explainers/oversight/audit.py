@@ -239,10 +239,10 @@ CSV_COLUMNS = (*FIELDS, "hash")
 
 def export_csv(items: Iterable[Entry]) -> bytes:
     """The entries as CSV (UTF-8 with BOM) through the project's one safe CSV writer
-    (:func:`explainers.upload.safe_csv`), so that no cell runs as a spreadsheet formula."""
+    (:func:`explainers.documents.safe_csv`), so that no cell runs as a spreadsheet formula."""
     import pandas as pd
 
-    from ..upload import safe_csv
+    from ..documents import safe_csv
 
     rows = []
     for item in items:

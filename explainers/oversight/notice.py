@@ -11,7 +11,7 @@ default (a lower value) assumes. No sensitive column (``spec.sensitive``) and no
 personal data (:data:`PII_NAME`) is ever named: not as a reason, not in the change.
 
 Rendered as HTML (one file, no scripts), Markdown and PDF. Every text from the data is escaped: HTML with
-``html.escape``, Markdown with :func:`explainers.report.md_text`, and the PDF writes plain text runs (no
+``html.escape``, Markdown with :func:`explainers.documents.md_text`, and the PDF writes plain text runs (no
 markup is read), with DejaVu Sans as the report does.
 """
 
@@ -27,17 +27,20 @@ from pathlib import Path
 
 from ..attributions import shap_values
 from ..counterfactuals import Counterfactual, prediction_dict
+from ..documents import (
+    document_bytes,
+    document_format,
+    font_paths,
+    md_text,
+    write_bytes,
+)
 from ..errors import InputError
 from ..i18n import Translator, languages, translator
-from ..report import md_text
 from ..workspace import Workspace, frame_of
 
 DEFAULT_REASONS = 4
 MAX_REASONS = 10
 COUNTERFACTUALS = 4
-FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown", ".pdf": "pdf"}
-MIME_TYPES = {"html": "text/html", "markdown": "text/markdown", "pdf": "application/pdf"}
-EXTENSIONS = {"html": "html", "markdown": "md", "pdf": "pdf"}
 # Column names that hold personal data rather than a circumstance of the decision: never named in a notice.
 PII_NAME = re.compile(
     r"(^|[_\W])(name|first_?name|last_?name|surname|full_?name|e_?mail|phone|telephone|mobile|address|street|"
@@ -155,13 +158,7 @@ class DecisionNotice:
         return _render_pdf(self)
 
     def to_bytes(self, fmt: str) -> bytes:
-        if fmt == "html":
-            return self.to_html().encode("utf-8")
-        if fmt == "markdown":
-            return self.to_markdown().encode("utf-8")
-        if fmt == "pdf":
-            return self.to_pdf()
-        raise InputError(f"unknown notice format {fmt!r}; choose html, markdown or pdf.")
+        return document_bytes(fmt, self.to_html, self.to_markdown, self.to_pdf, "notice")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -176,11 +173,8 @@ def excluded_features(workspace: Workspace) -> tuple[str, ...]:
 
 
 def notice_format(path: str | Path) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix not in FORMATS:
-        raise InputError(f"{Path(path).name}: unknown notice extension {suffix or '(none)'!r}; "
-                         "use .html, .md or .pdf.")
-    return FORMATS[suffix]
+    """The format a file name asks for (.html, .md, .pdf); InputError for any other extension."""
+    return document_format(path, "notice")
 
 
 def reference_for(data_sha256: str, model_sha256: str, row: int) -> str:
@@ -359,17 +353,10 @@ def _render_markdown(notice: DecisionNotice) -> str:
     return "\n".join(out)
 
 
-def _fonts() -> dict[str, Path]:
-    import matplotlib
-
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    return {"": folder / "DejaVuSans.ttf", "B": folder / "DejaVuSans-Bold.ttf"}
-
-
 def _render_pdf(notice: DecisionNotice) -> bytes:
     from fpdf import FPDF
 
-    fonts = _fonts()
+    fonts = font_paths()
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_margins(20, 20, 20)
     pdf.set_auto_page_break(True, margin=18)
@@ -416,14 +403,8 @@ def _render_pdf(notice: DecisionNotice) -> bytes:
 
 def write_notice(notice: DecisionNotice, path: str | Path) -> tuple[Path, int]:
     """Write the notice in the format its extension names; returns the path and the size in bytes."""
-    path = Path(path)
     data = notice.to_bytes(notice_format(path))
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        raise InputError(f"could not write {path} ({exc.strerror or type(exc).__name__}); check the folder.") \
-            from None
-    return path, len(data)
+    return write_bytes(path, data), len(data)
 
 
 def audit_details(notice: DecisionNotice, fmt: str) -> dict:
