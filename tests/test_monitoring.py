@@ -340,3 +340,19 @@ def test_the_page_works_without_an_upload_and_draws_a_timeline(navigation_mode):
     assert tr("monitoring.upload_prompt") in [i.value for i in at.info]
     portuguese = open_monitoring("pt-BR")
     assert translator("pt-BR")("monitoring.title") in [t.value for t in portuguese.title]
+
+
+def test_the_report_gains_a_monitoring_section_with_the_alerts(credit, reference):
+    """``build_report(..., monitoring=...)``: the section lists the major alert in every format, escaped."""
+    from explainers.report import build_report, default_use_case
+
+    plan = recipe(reference)
+    result = monitor(reference, align(simulate(reference), credit.dataset, "shifted <b>"))
+    report = build_report(credit, [3], default_use_case(credit.dataset.spec, "en"), monitoring=result)
+    assert "monitoring" in [anchor for anchor, _ in report.sections]
+    markdown = report.to_bytes("markdown").decode()
+    section = markdown[markdown.index("## Monitoring"):]
+    assert "**Major**" in section and f"{plan.shifted} has shifted" in section  # the report names columns
+    assert "<b>" not in markdown and "shifted &lt;b&gt;" in markdown
+    assert "Monitoring" in report.to_bytes("html").decode()
+    assert report.to_bytes("pdf").startswith(b"%PDF")

@@ -27,6 +27,9 @@ def register(commands) -> argparse.ArgumentParser:
     report.add_argument("--use-case", dest="use_case",
                         help="TOML file with name, purpose, intended_users, decisions, limitations")
     report.add_argument("--seed", type=int, default=0, help="seed of LIME, counterfactuals and samples (default 0)")
+    report.add_argument("--monitor", metavar="CURRENT",
+                        help="a current table (CSV/Parquet) or batch results folder: adds a monitoring section "
+                             "(drift since the reference)")
     report.set_defaults(handler=run)
     return report
 
@@ -48,7 +51,8 @@ def command_line(settings: argparse.Namespace, rows: list[int], lang: str, use_c
     """The ``python -m explainers report`` command that rebuilds this report."""
     parts = ["python -m explainers report", f"--data {quote(str(settings.data))}"]
     for option, value in (("--target", settings.target), ("--spec", settings.spec), ("--model", settings.model),
-                          ("--immutable", settings.immutable), ("--use-case", use_case_file)):
+                          ("--immutable", settings.immutable), ("--use-case", use_case_file),
+                          ("--monitor", getattr(settings, "monitor", None))):
         if value:
             parts.append(f"{option} {quote(str(value))}")
     if settings.allow_pickle:
@@ -71,14 +75,21 @@ def run(args: argparse.Namespace) -> int:
         data=args.data, target=getattr(args, "target", None), spec=getattr(args, "spec", None),
         model=getattr(args, "model", None), allow_pickle=bool(getattr(args, "allow_pickle", False)),
         immutable=getattr(args, "immutable", None), seed=int(getattr(args, "seed", 0) or 0),
+        monitor=getattr(args, "monitor", None),
     )
     use_case = UseCase.from_toml(use_case_file) if use_case_file else None
     workspace = workspace_from_args(settings)
     if use_case is None:
         use_case = default_use_case(workspace.dataset.spec, lang)
+    monitoring = None
+    if settings.monitor:
+        from ..monitoring import monitor, prepare_reference, read_path
+
+        monitoring = monitor(prepare_reference(workspace.dataset, workspace.model),
+                             read_path(settings.monitor, workspace.dataset, workspace.model))
     report = build_report(workspace, rows, use_case, lang=lang, data_path=str(settings.data),
                           model_path=settings.model, seed=settings.seed,
-                          command=command_line(settings, rows, lang, use_case_file, out))
+                          command=command_line(settings, rows, lang, use_case_file, out), monitoring=monitoring)
     data = report.to_bytes(fmt)
     write_bytes(out, data)
     print(f"wrote {out} ({len(data):,} bytes)")

@@ -24,6 +24,7 @@ def build_report(
     seed: int = 0,
     *,
     command: str | None = None,
+    monitoring=None,
 ) -> Report:
     """Gather a transparency report for ``rows`` of the workspace's dataset.
 
@@ -38,6 +39,8 @@ def build_report(
     seed : seed of LIME, the counterfactual search, the global SHAP sample and the narrative.
     command : the command line that rebuilds the report, printed in the stamp section (default: one
         derived from the arguments, when they identify the data and the model).
+    monitoring : a :class:`~explainers.monitoring.MonitoringResult` (drift of a current table since the
+        reference); with it, the report gains a monitoring section.
     """
     if lang not in languages():
         raise InputError(f"no messages for language {lang!r}; choose one of: {', '.join(languages())}.")
@@ -51,7 +54,7 @@ def build_report(
     explained = explain_rows(workspace, rows, lang, seed)
     groups = fairness(workspace, lang, stamp)
     layout = Layout(workspace, translator(lang), stamp, use_case, rows, data_path, model_path, command)
-    blocks = layout.build(evaluation, overall, explained, groups)
+    blocks = layout.build(evaluation, overall, explained, groups, monitoring)
     return Report(
         lang=lang,
         title=layout.title,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..data import builtin_spec
 from ..global_views import GlobalShap
-from .blocks import Block
+from .blocks import Block, Heading
 from .content import USE_CASE_FIELDS, is_builtin, quote, stamp_rows
 from .model_sections import DataAndModelSections
 from .row_sections import RowSections
@@ -15,7 +15,7 @@ from .trust_sections import TrustSections
 class Layout(DataAndModelSections, RowSections, TrustSections):
     """Turns the computed results into blocks, in one language."""
 
-    def build(self, evaluation, overall: GlobalShap, explained, fairness) -> list[Block]:
+    def build(self, evaluation, overall: GlobalShap, explained, fairness, monitoring=None) -> list[Block]:
         self.intro()
         self.use_case_section()
         self.data_section()
@@ -23,6 +23,8 @@ class Layout(DataAndModelSections, RowSections, TrustSections):
         self.global_section(overall)
         self.rows_section(explained)
         self.trust_section(explained, fairness)
+        if monitoring is not None:
+            self.monitoring_section(monitoring)
         self.methods_section()
         self.stamp_section()
         return self.blocks
@@ -37,6 +39,19 @@ class Layout(DataAndModelSections, RowSections, TrustSections):
         values = self.use_case.to_dict()
         self.table(None, [(tr(f"report.uc_{key}"), values[key] or missing) for key in USE_CASE_FIELDS],
                    widths=(1, 3))
+
+    def monitoring_section(self, result) -> None:
+        """Drift of a current table since the reference (:mod:`explainers.monitoring`), when one was given."""
+        from ..monitoring import report_section
+
+        section = report_section(result, self.tr, self.spec, self.labels)
+        self.sections.append(("monitoring", section.heading))
+        self.blocks.append(Heading(section.heading, 2, "monitoring"))
+        for block in section.blocks:
+            if block[0] == "paragraph":
+                self.para(block[1], block[2])
+            else:
+                self.table(block[1], block[2], numeric=block[3], small=True)
 
     def methods_section(self) -> None:
         tr = self.tr
