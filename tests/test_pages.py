@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -203,6 +204,37 @@ def test_bad_deep_link_warns_and_keeps_a_working_view():
     assert not at.exception
     assert at.selectbox(key="sidebar_dataset").value == "credit"
     assert any("showing" in w.value for w in at.warning)
+
+
+def test_deep_link_text_is_shown_as_typed_never_as_markdown():
+    """A link's values can come from anyone: a Markdown link or image in ``?dataset=`` is shown escaped."""
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["dataset"] = "[click](https://example.org) ![x](https://example.org/a.png)"
+    at.run()
+    assert not at.exception
+    shown = [w.value for w in at.warning if "click" in w.value]
+    assert shown and "\\[click\\]" in shown[0] and not re.search(r"(?<!\\)\]\(", shown[0])  # no live link
+    assert at.query_params["dataset"] in ("credit", ["credit"])
+
+
+def test_a_failing_page_shows_one_line_and_keeps_the_sidebar(monkeypatch):
+    """The guard around each page: an unexpected exception becomes one translated line with a reference;
+    no traceback, and the sidebar (dataset, row) still works."""
+    from explainers import charts
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("/secret/server/path exploded")
+
+    monkeypatch.setattr(charts, "importance_bar", broken)
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params.update({"dataset": "credit", "row": "2", "lang": "pt-BR"})
+    at.run()
+    at.switch_page("pages/global_explanations.py").run()
+    assert not at.exception
+    failed = [e.value for e in at.error if "Esta página falhou" in e.value]
+    assert len(failed) == 1 and "Referência" in failed[0] and "/secret" not in failed[0]
+    at.number_input(key="sidebar_row").set_value(5).run()
+    assert at.session_state["view"]["row"] == 5 and at.session_state["view"]["lang"] == "pt-BR"
 
 
 def test_overview_threshold_moves_the_confusion_matrix():
