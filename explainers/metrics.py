@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .models import TabularModel, cache_dir, train_test_indices, write_atomically
+from .models import TabularModel, cache_dir, train_test_indices
+from .util import write_atomically
 
 EVALUATION_FORMAT = 1  # bump when ModelEvaluation or evaluate() changes; older saved evaluations are then ignored
 

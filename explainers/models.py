@@ -22,7 +22,15 @@ import pandas as pd
 from .data import Dataset
 from .errors import InputError
 from .upload import Limits, megabytes
-from .util import MODEL_TYPES, PICKLE_SUFFIXES, looks_like_pickle, pickle_file_refusal, pickle_refusal, sample_positions
+from .util import (
+    MODEL_TYPES,
+    PICKLE_SUFFIXES,
+    looks_like_pickle,
+    pickle_file_refusal,
+    pickle_refusal,
+    sample_positions,
+    write_atomically,
+)
 
 if TYPE_CHECKING:
     import xgboost as xgb
@@ -308,14 +316,6 @@ def _from_cache(path: Path, dataset: Dataset) -> TabularModel | None:
         SavedBooster(raw), "xgboost", dataset, dataset.classes, record["model_hash"],
         _default_source(bool(details.get("sampled"))), {**details, "default": True, "cached": True},
     )
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers (other processes too) see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
 
 
 def train_default_model(

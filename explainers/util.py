@@ -8,9 +8,13 @@ engine.
 from __future__ import annotations
 
 import math
+import os
 import platform
-from collections.abc import Mapping
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -80,6 +84,31 @@ def equal_codes(matrix: np.ndarray, row: np.ndarray) -> np.ndarray:
     equal to missing, numbers within 1e-9."""
     with np.errstate(invalid="ignore"):
         return (np.isnan(matrix) & np.isnan(row)) | np.isclose(matrix, row, rtol=1e-9, atol=1e-9)
+
+# --------------------------------------------------------------------------------------------
+# Files written whole or not at all
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` (``.NAME.<random>.tmp``) to write to; when the block ends without an
+    error it replaces ``path`` in one step, so that readers (other processes too) see the old file or the whole
+    new one, never a part. The temporary file is removed in any case."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through :func:`replacing`."""
+    with replacing(path) as temporary:
+        temporary.write_bytes(data)
+
 
 # --------------------------------------------------------------------------------------------
 # Package versions (reproducibility stamps)

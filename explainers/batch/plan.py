@@ -1,0 +1,258 @@
+"""Planning a run on the client: the model's booster (features, types, objective, categories), the spec, the
+columns, the partitions and the typed schema (a first pass over the data on the workers when needed), and the
+context the workers get: the model bound to a small typed sample of rows."""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from ..data import Dataset, FeatureInfo, feature_schema
+from ..errors import InputError
+from ..models import load_model, read_xgboost_file
+from ..spec import DatasetSpec, load_spec
+from .inputs import Source, csv_pieces, parquet_pieces, reference_rows, scan_piece
+from .names import BASE_COLUMN, KEY, OUTPUT_COLUMNS, SHAP_PREFIX
+from .options import BatchOptions
+from .tasks import Context, arrow_schema, predict, target_column
+
+
+@dataclass(frozen=True)
+class BoosterInfo:
+    features: list[str] | None
+    types: list[str]
+    objective: str
+    num_class: int
+    num_features: int
+    categories: dict[str, list[str]]
+
+
+def check_model_path(model: str) -> Path:
+    path = Path(model).expanduser()
+    if not path.exists():
+        raise InputError(f"model file {model} does not exist; check the path.")
+    if path.suffix.lower() not in (".json", ".ubj"):
+        raise InputError(
+            f"{path.name}: batch explanations need an XGBoost model saved as .json or .ubj "
+            "(model.save_model('model.json')); other models have no exact TreeSHAP to run in batch."
+        )
+    return path
+
+
+def read_booster(path: Path) -> BoosterInfo:
+    import xgboost as xgb
+
+    booster, config = read_xgboost_file(path)
+    objective = config["learner"]["objective"]["name"]
+    num_class = int(config["learner"]["learner_model_param"].get("num_class", "0") or 0)
+    categories: dict[str, list[str]] = {}
+    try:  # XGBoost >= 3.1 keeps the training categories in the model
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stored = booster.get_categories(export_to_arrow=True)
+        if not stored.empty():
+            for name, values in stored.to_arrow():
+                if values is not None:
+                    categories[str(name)] = [str(v) for v in values.to_pylist()]
+    except (AttributeError, TypeError, ValueError, xgb.core.XGBoostError):
+        categories = {}
+    return BoosterInfo(
+        features=list(booster.feature_names) if booster.feature_names else None,
+        types=list(booster.feature_types or []),
+        objective=objective,
+        num_class=num_class,
+        num_features=int(booster.num_features()),
+        categories=categories,
+    )
+
+
+def resolve_spec(options: BatchOptions, files: list[Path]):
+    """The spec (given, or ``<stem>.toml`` beside a single data file) and the SHA-256 of its file."""
+    if options.spec:
+        path = Path(options.spec).expanduser()
+        if not path.exists():
+            raise InputError(f"spec file {options.spec} does not exist; check the path.")
+        spec = load_spec(path)
+        if options.target is not None and options.target != spec.target:
+            raise InputError(f"the spec names target {spec.target!r}, not {options.target!r}; make them agree.")
+        return spec, hashlib.sha256(path.read_bytes()).hexdigest()
+    beside = files[0].with_suffix(".toml") if len(files) == 1 else None
+    if beside is not None and beside.exists():
+        spec = load_spec(beside)
+        if options.target is None or options.target == spec.target:
+            return spec, hashlib.sha256(beside.read_bytes()).hexdigest()
+    return None, None
+
+
+def task_of(info: BoosterInfo) -> str:
+    return "classification" if info.objective.startswith(("binary:", "multi:")) else "regression"
+
+
+def resolve_columns(options, spec, info: BoosterInfo, source: Source) -> tuple[list[str], str | None]:
+    """The feature columns (the model's, in its order) and the target column (or None)."""
+    columns = list(source.columns)
+    target = options.target or (spec.target if spec is not None else None)
+    if target is not None and target not in columns:
+        if options.target is not None:
+            raise InputError(f"target column {target!r} is not in the data; choose one of: "
+                             + ", ".join(columns[:20]) + ".")
+        target = None  # the spec's target is optional in a batch: the rows are explained all the same
+    if info.features is not None:
+        features = info.features
+        missing = [c for c in features if c not in columns]
+        if missing:
+            raise InputError("the data lack the model's feature columns: " + ", ".join(missing[:10])
+                             + "; give the table the model was trained on.")
+    else:
+        dropped = set(spec.drop) if spec is not None else set()
+        features = [c for c in columns if c != target and c not in dropped and c != KEY]
+        if len(features) != info.num_features:
+            raise InputError(f"the model expects {info.num_features} features but the data have {len(features)} "
+                             "columns besides the target; give the table the model was trained on.")
+    if target in features:
+        raise InputError(f"target column {target!r} is one of the model's features; choose another target.")
+    clashes = [c for c in [*features, target] if c is not None and (c in (KEY, BASE_COLUMN, *OUTPUT_COLUMNS)
+                                                                    or c.startswith(SHAP_PREFIX))]
+    if clashes:
+        raise InputError(f"column {clashes[0]!r} clashes with an output column ({KEY}, prediction, score, "
+                         f"{SHAP_PREFIX}*); rename it.")
+    return list(features), target
+
+
+
+def _classes(info: BoosterInfo, spec, labels: list[str] | None, notices: list[str]) -> tuple[str, ...]:
+    if task_of(info) == "regression":
+        return ()
+    count = info.num_class if info.objective.startswith("multi:") else 2
+    if labels:
+        return tuple(labels)
+    known = sorted(spec.class_labels) if spec is not None else []
+    if len(known) == count:
+        return tuple(known)
+    notices.append(f"No target column: the {count} classes are named by the model's indices 0 to {count - 1}.")
+    return tuple(str(i) for i in range(count))
+
+
+
+def build_context(options, spec, info, source, pieces, schema_doc, features, target, data_hash, model_path):
+    """The typed schema Dataset (a small sample of rows), the loaded model, and what the workers need."""
+    task = task_of(info)
+    columns = [*features, target] if target else list(features)
+    raw = reference_rows(source, pieces, columns, options.seed)
+    infos = []
+    for item in schema_doc["features"]:
+        if item["kind"] == "categorical":
+            infos.append(FeatureInfo(item["name"], "categorical", categories=tuple(item["categories"])))
+        else:
+            infos.append(FeatureInfo(item["name"], "numeric"))
+    if spec is None:
+        stem = Path(source.paths[0]).stem
+        spec = DatasetSpec(name=stem, target=target or "__target__", task=task)
+    elif target is None:
+        spec = replace(spec, target="__target__")
+    classes = tuple(schema_doc["classes"])
+    draft = Dataset(spec=spec, features=pd.DataFrame(), target=pd.Series(dtype=object), schema=tuple(infos),
+                    classes=classes)
+    typed = draft.coerce(raw)
+    stats = {f.name: f for f in feature_schema(typed)}
+    schema = tuple(
+        FeatureInfo(f.name, f.kind, categories=f.categories, minimum=stats[f.name].minimum,
+                    maximum=stats[f.name].maximum, integer=stats[f.name].integer,
+                    fill_value=stats[f.name].fill_value if f.kind == "numeric" or f.categories else "")
+        for f in infos
+    )
+    if target:
+        labels = target_column(raw[target], task == "classification")
+    else:
+        labels = pd.Series([None] * len(raw), dtype=object)
+    dataset = Dataset(spec=spec, features=typed, target=labels.rename(spec.target), schema=schema, classes=classes,
+                      data_hash=data_hash, extra={"batch": True})
+    model = load_model(model_path, dataset)
+    if target is None or labels.isna().any():
+        # Rows without a target (none given, or blank): what the counterfactual search uses in their place is
+        # the model's own prediction.
+        predicted, _ = predict(model, typed)
+        filled = labels.where(labels.notna(), pd.Series(predicted, index=labels.index))
+        dataset = replace(dataset, target=filled.rename(spec.target))
+        model.dataset = dataset
+    # Copies made on this machine (many threads, or the GPU's); workers make their own.
+    model.details.pop("batch_booster", None)
+    model.details.pop("gpu_booster", None)
+    ctx = Context(model=model, source=source, target=target, where=options.where,
+                   counterfactuals=options.counterfactuals, seed=options.seed, device=options.device,
+                   arrow_schema=arrow_schema(dataset, target, model.is_classifier))
+    return ctx, raw
+
+
+
+def plan_partitions(client, options, info, source, features, target, spec, notices, log, tr) -> tuple[list[dict], dict]:
+    """Partitions (row ranges) and the typed schema; a first pass over the data on the workers when needed."""
+    classifier = task_of(info) == "classification"
+    if source.fmt == "parquet":
+        pieces = parquet_pieces(source, options.partition_rows)
+    else:
+        pieces = csv_pieces(source, options.partition_rows)
+    types = info.types or ["float"] * len(features)
+    categorical = [name for name, kind in zip(features, types, strict=False) if kind == "c"]
+    need_values = [c for c in categorical if c not in info.categories]
+    labels = [target] if classifier and target else []
+    values: dict[str, set[str]] = {c: set() for c in [*labels, *need_values]}
+    if source.fmt == "csv" or values:
+        log(tr("batch.scan", partitions=len(pieces)))
+        futures = [client.submit(scan_piece, source, piece, labels, need_values, pure=False) for piece in pieces]
+        for result in client.gather(futures):
+            pieces[result["index"]]["rows"] = result["rows"]
+            for name, found in result["values"].items():
+                values[name].update(found)
+        if source.fmt == "csv":
+            pieces = [p for p in pieces if p["rows"] > 0]
+            offset = 0
+            for index, piece in enumerate(pieces):
+                piece["index"], piece["offset"] = index, offset
+                offset += piece["rows"]
+    if not pieces or sum(p["rows"] for p in pieces) == 0:
+        raise InputError("the data have no rows; give files with at least one data row.")
+    class_labels = sorted(values[target]) if labels else None
+    if labels and not class_labels:
+        class_labels = None
+    classes = _classes(info, spec, class_labels, notices)
+    expected = info.num_class if info.objective.startswith("multi:") else (2 if classifier else 0)
+    if classifier and len(classes) != expected:
+        raise InputError(f"the model predicts {expected} classes but the target {target!r} has {len(classes)} "
+                         f"({', '.join(classes[:10])}); choose the matching target.")
+    positive = spec.positive_class if spec is not None else None
+    if positive is not None and classifier and positive not in classes:
+        raise InputError(f"positive class {positive!r} is not a value of {target!r}; "
+                         f"choose one of: {', '.join(classes)}.")
+    schema = {
+        "features": [
+            {"name": name, "kind": "categorical" if name in categorical else "numeric",
+             **({"categories": info.categories.get(name) or sorted(values.get(name, ()))} if name in categorical
+                else {})}
+            for name in features
+        ],
+        "categories_from": "model" if not need_values else ("data" if len(need_values) == len(categorical)
+                                                              else "model and data"),
+        "target": target,
+        "task": task_of(info),
+        "classes": list(classes),
+        "positive_class": positive,
+    }
+    return pieces, schema
+
+
+def empty_outputs(info: BoosterInfo, features: list[str], target: str | None) -> pd.DataFrame:
+    """No rows, but the columns (and kinds) that ``--where`` sees."""
+    classifier = task_of(info) == "classification"
+    kinds = dict(zip(features, info.types or [], strict=False))
+    columns = {KEY: pd.Series(dtype="int64")}
+    columns |= {f: pd.Series(dtype=object if kinds.get(f) == "c" else "float64") for f in features}
+    if target:
+        columns[target] = pd.Series(dtype=object if classifier else "float64")
+    columns["prediction"] = pd.Series(dtype=object if classifier else "float64")
+    columns["score"] = pd.Series(dtype="float64")
+    return pd.DataFrame(columns)
