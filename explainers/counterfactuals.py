@@ -6,7 +6,6 @@ verified; the ones that fail are dropped and counted.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .dice_search import DICE_METHODS, DiceSearch, dice_frame
 from .errors import InputError
 from .models import TabularModel
 from .sparse_search import sparse_search
@@ -23,14 +23,9 @@ from .util import equal_codes, plain
 
 Method = Literal["sparse", "random", "genetic", "kdtree"]
 METHODS: tuple[str, ...] = ("sparse", "random", "genetic", "kdtree")
-DICE_METHODS: tuple[str, ...] = ("random", "genetic", "kdtree")
 DEFAULT_METHOD = "sparse"
-# Work bounds per method: they cap DiCE's search so one query stays interactive.
-_METHOD_BOUNDS = {
-    "random": {"sample_size": 1000},
-    "genetic": {"maxiterations": 100},
-    "kdtree": {},
-}
+__all__ = ["DEFAULT_METHOD", "DICE_METHODS", "METHODS", "Counterfactual", "CounterfactualResult",
+           "CounterfactualSearch", "Method", "prediction_dict"]
 
 
 @dataclass(frozen=True)
@@ -89,34 +84,18 @@ def prediction_dict(model: TabularModel, frame: pd.DataFrame) -> list[dict[str, 
     return [{"value": float(v)} for v in model.predict_value(frame)]
 
 
-class _DiceModel:
-    """What DiCE's sklearn backend calls: predict/predict_proba on a frame of original columns."""
-
-    def __init__(self, model: TabularModel):
-        self.model = model
-
-    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.model.predict_proba(frame)
-
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        if self.model.is_classifier:
-            return self.predict_proba(frame).argmax(axis=1)
-        return self.model.predict_value(frame)
-
-
 class CounterfactualSearch:
     """Per-dataset structures for counterfactual search, built once: the donor pool, each feature's
-    spread, and (on first use of a DiCE method) DiCE's data interface and explainers."""
+    spread, and (on first use of a DiCE method) DiCE's data interface and explainers (:class:`DiceSearch`)."""
 
     def __init__(self, model: TabularModel):
         self.model = model
         dataset = model.dataset
         self.dataset = dataset
-        self._outcome = "__outcome__"
         spread = dataset.imputed(dataset.features)[dataset.numeric]
         mad = (spread - spread.median()).abs().median()
         self.scale = mad.where(mad > 0, spread.std()).replace(0, 1.0).fillna(1.0).to_dict()
-        self._explainers: dict[str, object] = {}
+        self.dice = DiceSearch(model)
 
     @cached_property
     def _pool(self) -> tuple[np.ndarray, np.ndarray]:
@@ -129,47 +108,12 @@ class CounterfactualSearch:
             outcome = self.model.predict_value(imputed)
         return dataset.to_codes(imputed), outcome
 
-    @cached_property
-    def _dice(self) -> tuple[object, object]:
-        import dice_ml
-        from dice_ml.explainer_interfaces import explainer_base
-
-        # DiCE draws a progress bar on stderr for every query; one query needs none.
-        explainer_base.tqdm = lambda iterable, *args, **kwargs: iterable
-        dataset = self.dataset
-        training = self._dice_frame(dataset.imputed(dataset.features))
-        training[self._outcome] = dataset.target_codes()
-        data = dice_ml.Data(dataframe=training, continuous_features=dataset.numeric, outcome_name=self._outcome)
-        model = dice_ml.Model(
-            model=_DiceModel(self.model),
-            backend="sklearn",
-            model_type="classifier" if self.model.is_classifier else "regressor",
-        )
-        return data, model
-
-    def _dice_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
-        """Types DiCE expects: categories as text (object), whole numbers as int, others as float."""
-        out = {}
-        for info in self.dataset.schema:
-            column = frame[info.name]
-            if info.kind == "categorical":
-                out[info.name] = column.astype("object")
-            elif info.integer and not column.isna().any():
-                out[info.name] = column.round().astype("int64")
-            else:
-                out[info.name] = column.astype("float64")
-        return pd.DataFrame(out, index=frame.index)
-
     def explainer(self, method: str):
         """DiCE's explainer for ``method``, built on first use."""
-        if method not in DICE_METHODS:
-            raise InputError(f"unknown DiCE method {method!r}; choose one of: {', '.join(DICE_METHODS)}.")
-        if method not in self._explainers:
-            import dice_ml
+        return self.dice.explainer(method)
 
-            data, model = self._dice
-            self._explainers[method] = dice_ml.Dice(data, model, method=method)
-        return self._explainers[method]
+    def _dice_frame(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return dice_frame(self.dataset, frame)
 
     def default_desired(self, row: pd.DataFrame) -> str | list[float]:
         """Binary: the other class; multiclass: the positive class, or else the runner-up; regression:
@@ -254,26 +198,14 @@ class CounterfactualSearch:
             raise InputError("ask for between 1 and 20 counterfactuals.")
         if method not in METHODS:
             raise InputError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}.")
-        model = self.model
         vary, ranges = self._validate(row, features_to_vary, permitted_range)
         row = self.dataset.coerce(row)
-        kwargs: dict[str, object] = {}
-        if model.is_classifier:
-            desired = desired_class if desired_class is not None else self.default_desired(row)
-            if desired not in model.classes:
-                raise InputError(f"desired class {desired!r} is unknown; choose one of: {', '.join(model.classes)}.")
-            kwargs["desired_class"] = model.classes.index(desired)
-        else:
-            desired = list(desired_range) if desired_range is not None else self.default_desired(row)
-            if len(desired) != 2 or desired[0] > desired[1]:
-                raise InputError("desired range must be [low, high] with low <= high.")
-            desired = [float(desired[0]), float(desired[1])]
-            kwargs["desired_range"] = desired
+        desired, kwargs = self._desired(row, desired_class, desired_range)
         started = time.perf_counter()
         if method == "sparse":
             proposed, message = self._sparse(row, vary, ranges, desired, int(total), seed), None
         else:
-            proposed, message = self._dice_search(row, vary, ranges, method, int(total), seed, kwargs)
+            proposed, message = self.dice.search(row, vary, ranges, method, int(total), seed, kwargs)
         kept, rejected = self.recheck(row, proposed, vary, ranges, desired, restore_missing=method != "sparse")
         seconds = time.perf_counter() - started
         if not kept and message is None:
@@ -291,28 +223,20 @@ class CounterfactualSearch:
             seconds=seconds,
         )
 
-    def _dice_search(self, row, vary, ranges, method, total, seed, kwargs) -> tuple[pd.DataFrame, str | None]:
-        kwargs = {**kwargs, **_METHOD_BOUNDS[method]}
-        if method == "random":
-            kwargs["random_seed"] = seed
-        query = self._dice_frame(self.dataset.imputed(row))
-        np.random.seed(seed)  # genetic and kdtree draw from the global generators
-        random.seed(seed)
-        try:
-            result = self.explainer(method).generate_counterfactuals(
-                query, total_CFs=total, features_to_vary=vary, permitted_range=ranges or None, **kwargs
-            )
-        except Exception as exc:
-            no_result = "No counterfactuals found" in str(exc)
-            reason = "" if no_result else f" ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
-            return pd.DataFrame(columns=self.dataset.feature_names), (
-                f"DiCE found no counterfactual for this row{reason}; allow more features to vary, widen the "
-                "ranges, or try another method."
-            )
-        found = result.cf_examples_list[0].final_cfs_df
-        if found is None:
-            return pd.DataFrame(columns=self.dataset.feature_names), None
-        return found.drop(columns=[self._outcome], errors="ignore"), None
+    def _desired(self, row: pd.DataFrame, desired_class: str | None, desired_range: Sequence[float] | None
+                 ) -> tuple[str | list[float], dict[str, object]]:
+        """The outcome asked for (the default when none is given), checked, and how DiCE is told it."""
+        model = self.model
+        if model.is_classifier:
+            desired = desired_class if desired_class is not None else self.default_desired(row)
+            if desired not in model.classes:
+                raise InputError(f"desired class {desired!r} is unknown; choose one of: {', '.join(model.classes)}.")
+            return desired, {"desired_class": model.classes.index(desired)}
+        desired = list(desired_range) if desired_range is not None else self.default_desired(row)
+        if len(desired) != 2 or desired[0] > desired[1]:
+            raise InputError("desired range must be [low, high] with low <= high.")
+        desired = [float(desired[0]), float(desired[1])]
+        return desired, {"desired_range": desired}
 
     def _sparse(self, row, vary, ranges, desired, total, seed) -> pd.DataFrame:
         dataset, model = self.dataset, self.model
@@ -324,16 +248,7 @@ class CounterfactualSearch:
         else:
             donors = codes[(outcome >= desired[0]) & (outcome <= desired[1])]
         schema = dataset.schema
-        is_numeric = np.array([f.kind == "numeric" for f in schema])
-        low = np.array([f.minimum if f.kind == "numeric" else -np.inf for f in schema], dtype=float)
-        high = np.array([f.maximum if f.kind == "numeric" else np.inf for f in schema], dtype=float)
-        permitted_codes: dict[int, np.ndarray] = {}
-        for name, allowed_values in ranges.items():
-            j = dataset.feature_names.index(name)
-            if is_numeric[j]:
-                low[j], high[j] = allowed_values
-            else:
-                permitted_codes[j] = np.array([schema[j].categories.index(v) for v in allowed_values])
+        is_numeric, low, high, permitted_codes = self._bounds(ranges)
 
         def allowed(matrix: np.ndarray) -> np.ndarray:
             unchanged = equal_codes(matrix, original)
@@ -363,6 +278,23 @@ class CounterfactualSearch:
             seed,
         )
         return dataset.from_codes(found) if len(found) else pd.DataFrame(columns=dataset.feature_names)
+
+
+    def _bounds(self, ranges: Mapping[str, list]) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+        """Per feature: numeric or not, the lowest and highest value allowed (the permitted range, else the
+        observed one), and the category codes allowed where a range names categories."""
+        dataset, schema = self.dataset, self.dataset.schema
+        is_numeric = np.array([f.kind == "numeric" for f in schema])
+        low = np.array([f.minimum if f.kind == "numeric" else -np.inf for f in schema], dtype=float)
+        high = np.array([f.maximum if f.kind == "numeric" else np.inf for f in schema], dtype=float)
+        permitted_codes: dict[int, np.ndarray] = {}
+        for name, allowed_values in ranges.items():
+            j = dataset.feature_names.index(name)
+            if is_numeric[j]:
+                low[j], high[j] = allowed_values
+            else:
+                permitted_codes[j] = np.array([schema[j].categories.index(v) for v in allowed_values])
+        return is_numeric, low, high, permitted_codes
 
     def recheck(
         self,

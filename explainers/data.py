@@ -15,7 +15,7 @@ import pandas as pd
 from .errors import InputError
 from .spec import MAX_CLASSES, DatasetSpec, infer_spec, load_spec
 from .upload import SAMPLE_SEED, Limits, date_parts, mixed_numbers, read_upload
-from .util import sample_positions
+from .util import check_unique_columns, sample_positions
 
 DATASETS_DIR = Path(__file__).resolve().parent.parent / "datasets"
 DEFAULT_DATASET = "credit"
@@ -242,12 +242,35 @@ def prepare_dataset(
     Infinite values, in a feature or a numeric target, are refused.
     """
     limits = limits or Limits.from_env()
+    _check_table(frame, spec, limits)
+    notes = list(notices)
+    frame, extra = _labelled_rows(frame, spec, limits, notes)
+    features = frame.drop(columns=[spec.target, *[c for c in spec.drop if c in frame.columns]])
+    if features.shape[1] == 0:
+        raise InputError("the table has no feature columns besides the target; add some.")
+    typed, replaced = _typed_features(features, spec, limits, notes)
+    features = pd.DataFrame(typed)
+    spec = _spec_for_features(spec, replaced, features)
+    classes, target_series = _typed_target(frame, spec)
+    whole = features.copy()
+    whole[spec.target] = target_series.to_numpy()
+    return Dataset(
+        spec=spec,
+        features=features,
+        target=target_series,
+        schema=feature_schema(features),
+        classes=tuple(classes),
+        notices=tuple(notes),
+        data_hash=hash_frame(whole),
+        extra=extra,
+    )
+
+
+def _check_table(frame: pd.DataFrame, spec: DatasetSpec, limits: Limits) -> None:
+    """The table as a whole: not empty, unique column names, within the limits, a target column with values."""
     if frame.empty or len(frame.columns) == 0:
         raise InputError("the table is empty; give a file with a header row and at least one data row.")
-    names = pd.Index([str(c) for c in frame.columns])
-    if frame.columns.duplicated().any() or names.duplicated().any():
-        dupes = sorted(set(names[names.duplicated()]))
-        raise InputError("duplicate column names: " + ", ".join(dupes) + "; rename them and retry.")
+    check_unique_columns(frame.columns)
     if frame.shape[1] > limits.max_columns:
         raise InputError(
             f"the table has {frame.shape[1]:,} columns, over the limit of {limits.max_columns:,} "
@@ -264,16 +287,20 @@ def prepare_dataset(
             + ", ".join(map(str, frame.columns[:20]))
         )
     target = frame[spec.target]
-    keep = target.notna()
-    if not keep.any():
+    if not target.notna().any():
         raise InputError(f"target column {spec.target!r} is empty; choose a column with values.")
     numeric_target = pd.api.types.is_numeric_dtype(target) and not pd.api.types.is_bool_dtype(target)
     if numeric_target and np.isinf(target.astype("float64")).any():
         raise InputError(
             f"target column {spec.target!r} contains infinite values; replace them with numbers or blanks."
         )
+
+
+def _labelled_rows(frame: pd.DataFrame, spec: DatasetSpec, limits: Limits, notes: list[str]
+                   ) -> tuple[pd.DataFrame, dict]:
+    """The rows whose target is known, and above ``sample_rows`` a seeded sample of them (each with a notice)."""
+    keep = frame[spec.target].notna()
     frame = frame.loc[keep].reset_index(drop=True)
-    notes = list(notices)
     extra: dict = {}
     if (~keep).any():
         notes.append(f"Dropped {int((~keep).sum())} rows whose target is missing.")
@@ -286,15 +313,18 @@ def prepare_dataset(
             f"The table has {rows:,} rows; explanations and charts use a seeded random sample of "
             f"{limits.sample_rows:,} rows (seed {SAMPLE_SEED}; limit XAI_SAMPLE_ROWS)."
         )
-    features = frame.drop(columns=[spec.target, *[c for c in spec.drop if c in frame.columns]])
-    if features.shape[1] == 0:
-        raise InputError("the table has no feature columns besides the target; add some.")
+    return frame, extra
+
+
+def _typed_features(features: pd.DataFrame, spec: DatasetSpec, limits: Limits, notes: list[str]
+                    ) -> tuple[dict[str, pd.Series | pd.Categorical], dict[str, list[str]]]:
+    """Each feature column typed (see :func:`_typed_column`), and the date columns with the columns made of them."""
     typed: dict[str, pd.Series | pd.Categorical] = {}
     replaced: dict[str, list[str]] = {}  # a date column -> the numeric columns made from it
     listed = set(spec.immutable) | set(spec.sensitive)
     for name in features.columns:
-        column = features[name]
         key = str(name)
+        column = features[name]
         if pd.api.types.is_bool_dtype(column):
             column = column.astype("string")
         dates = date_parts(column)
@@ -310,41 +340,52 @@ def prepare_dataset(
             replaced[key] = list(parts)
             notes.append(f"Date column {key!r} was turned into numbers: " + ", ".join(parts) + ".")
             continue
-        if pd.api.types.is_numeric_dtype(column):
-            typed[key] = _numeric_feature(name, column)
-            continue
-        if column.isna().all():
-            typed[key] = pd.Series(np.nan, index=column.index, dtype="float64")
-            continue
-        mixed = mixed_numbers(column)
-        if mixed is not None:
-            kind, numbers, example = mixed
-            if kind == "numeric":
-                count = int(numbers.isna().sum() - column.isna().sum())
-                notes.append(
-                    f"Column {key!r} is mostly numbers; {count} cell(s) of text such as {example!r} "
-                    "were treated as missing."
-                )
-                typed[key] = _numeric_feature(name, numbers)
-                continue
-            notes.append(f"Column {key!r} mixes numbers and text (such as {example!r}); it is used as categories.")
-        categories = pd.Categorical(as_text(column))
-        if len(categories.categories) > limits.max_levels:
-            if key in listed:
-                raise InputError(
-                    f"column {key!r} has {len(categories.categories):,} distinct values, over the limit of "
-                    f"{limits.max_levels:,} for a categorical column (XAI_MAX_LEVELS); group its values, "
-                    "or take it off the immutable and sensitive lists."
-                )
-            notes.append(
-                f"Dropped column {key!r}: its {len(categories.categories):,} distinct values are over the "
-                f"limit of {limits.max_levels:,} for a categorical column (XAI_MAX_LEVELS)."
-            )
-            continue
-        typed[key] = categories
+        column = _typed_column(name, column, key in listed, limits, notes)
+        if column is not None:
+            typed[key] = column
     if not typed:
         raise InputError("the table has no usable feature columns besides the target; add some.")
-    features = pd.DataFrame(typed)
+    return typed, replaced
+
+
+def _typed_column(name: object, column: pd.Series, listed: bool, limits: Limits, notes: list[str]
+                  ) -> pd.Series | pd.Categorical | None:
+    """One column that is not a date as floats or categories; None when it is dropped (too many categories)."""
+    key = str(name)
+    if pd.api.types.is_numeric_dtype(column):
+        return _numeric_feature(name, column)
+    if column.isna().all():
+        return pd.Series(np.nan, index=column.index, dtype="float64")
+    mixed = mixed_numbers(column)
+    if mixed is not None:
+        kind, numbers, example = mixed
+        if kind == "numeric":
+            count = int(numbers.isna().sum() - column.isna().sum())
+            notes.append(
+                f"Column {key!r} is mostly numbers; {count} cell(s) of text such as {example!r} "
+                "were treated as missing."
+            )
+            return _numeric_feature(name, numbers)
+        notes.append(f"Column {key!r} mixes numbers and text (such as {example!r}); it is used as categories.")
+    categories = pd.Categorical(as_text(column))
+    if len(categories.categories) > limits.max_levels:
+        if listed:
+            raise InputError(
+                f"column {key!r} has {len(categories.categories):,} distinct values, over the limit of "
+                f"{limits.max_levels:,} for a categorical column (XAI_MAX_LEVELS); group its values, "
+                "or take it off the immutable and sensitive lists."
+            )
+        notes.append(
+            f"Dropped column {key!r}: its {len(categories.categories):,} distinct values are over the "
+            f"limit of {limits.max_levels:,} for a categorical column (XAI_MAX_LEVELS)."
+        )
+        return None
+    return categories
+
+
+def _spec_for_features(spec: DatasetSpec, replaced: dict[str, list[str]], features: pd.DataFrame) -> DatasetSpec:
+    """The spec with a date column in its immutable and sensitive lists replaced by the columns made of it; every
+    listed column must be a feature."""
     if replaced:
         def expand(names: tuple[str, ...]) -> tuple[str, ...]:
             return tuple(part for n in names for part in replaced.get(n, [n]))
@@ -354,6 +395,11 @@ def prepare_dataset(
         unknown = [c for c in listed_names if c not in features.columns]
         if unknown:
             raise InputError(f"{what} features not in the table: {', '.join(unknown)}; fix the list.")
+    return spec
+
+
+def _typed_target(frame: pd.DataFrame, spec: DatasetSpec) -> tuple[list[str], pd.Series]:
+    """The classes and the target as text labels (classification), or no classes and floats (regression)."""
     if spec.task == "classification":
         labels = frame[spec.target].astype("object").map(str)
         classes = sorted(labels.unique())
@@ -373,31 +419,17 @@ def prepare_dataset(
                 f"positive class {positive!r} is not a value of {spec.target!r}; "
                 f"choose one of: {', '.join(classes)}."
             )
-        target_series = pd.Series(labels.to_numpy(), name=spec.target)
-    else:
-        numeric = pd.to_numeric(frame[spec.target], errors="coerce")
-        if numeric.isna().any():
-            raise InputError(
-                f"target column {spec.target!r} has non-numeric values; a regression needs numbers."
-            )
-        if np.isinf(numeric.astype("float64")).any():
-            raise InputError(
-                f"target column {spec.target!r} contains infinite values; replace them with numbers or blanks."
-            )
-        classes = []
-        target_series = pd.Series(numeric.to_numpy(dtype="float64"), name=spec.target)
-    whole = features.copy()
-    whole[spec.target] = target_series.to_numpy()
-    return Dataset(
-        spec=spec,
-        features=features,
-        target=target_series,
-        schema=feature_schema(features),
-        classes=tuple(classes),
-        notices=tuple(notes),
-        data_hash=hash_frame(whole),
-        extra=extra,
-    )
+        return classes, pd.Series(labels.to_numpy(), name=spec.target)
+    numeric = pd.to_numeric(frame[spec.target], errors="coerce")
+    if numeric.isna().any():
+        raise InputError(
+            f"target column {spec.target!r} has non-numeric values; a regression needs numbers."
+        )
+    if np.isinf(numeric.astype("float64")).any():
+        raise InputError(
+            f"target column {spec.target!r} contains infinite values; replace them with numbers or blanks."
+        )
+    return [], pd.Series(numeric.to_numpy(dtype="float64"), name=spec.target)
 
 
 def read_table(path: str | Path, limits: Limits | None = None) -> pd.DataFrame:

@@ -16,6 +16,7 @@ from typing import Literal
 import pandas as pd
 
 from .errors import InputError
+from .util import check_unique_columns
 
 PARENTHESISED = re.compile(r"\s*\([^()]*\)")
 
@@ -208,9 +209,7 @@ def infer_spec(frame: pd.DataFrame, target: str, name: str = "uploaded") -> tupl
             f"target column {target!r} is not in the table; choose one of: "
             + ", ".join(map(str, frame.columns[:20]))
         )
-    if frame.columns.duplicated().any():
-        dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        raise InputError("duplicate column names: " + ", ".join(dupes) + "; rename them and retry.")
+    check_unique_columns(frame.columns)
     notices: list[str] = []
     drop = [c for c in frame.columns if c != target and _looks_like_id(frame[c], str(c))]
     if drop:

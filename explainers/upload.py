@@ -21,7 +21,7 @@ import re
 import tomllib
 import warnings
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -29,7 +29,7 @@ import pandas as pd
 
 from .errors import InputError
 from .spec import DatasetSpec, spec_from_mapping
-from .util import MODEL_TYPES, PICKLE_TYPES, pickle_refusal  # noqa: F401 (what the Data source page offers)
+from .util import MODEL_TYPES, PICKLE_TYPES, check_unique_columns, pickle_refusal  # noqa: F401 (page types)
 
 MB = 1024 * 1024
 TABLE_TYPES = ("csv", "txt", "tsv", "parquet", "xlsx")
@@ -250,18 +250,6 @@ def _header(name: str, text: str, separator: str) -> list[str]:
     return []
 
 
-def _check_duplicates(name: str, columns: Sequence[object]) -> None:
-    seen: set[str] = set()
-    dupes: list[str] = []
-    for column in columns:
-        text = str(column)
-        if text in seen and text not in dupes:
-            dupes.append(text)
-        seen.add(text)
-    if dupes:
-        raise InputError(f"{name}: duplicate column names: " + ", ".join(dupes) + "; rename them and retry.")
-
-
 def _check_shape(name: str, rows: int, columns: int, limits: Limits) -> None:
     if columns > limits.max_columns:
         raise InputError(
@@ -284,7 +272,7 @@ def _read_csv_text(name: str, text: str, limits: Limits) -> tuple[pd.DataFrame, 
         raise InputError(f"{name} is empty; give a file with a header row and at least one data row.")
     separator = detect_separator(text)
     header = _header(name, text, separator)
-    _check_duplicates(name, [c for c in header if c != ""])
+    check_unique_columns([c for c in header if c != ""], name, ordered=True)
     _check_shape(name, 0, len(header), limits)
     try:
         with warnings.catch_warnings():
@@ -326,7 +314,7 @@ def _read_parquet(name: str, data: bytes, limits: Limits) -> pd.DataFrame:
             f"{name} is not a readable Parquet file ({_reason(exc)}); export it again."
         ) from None
     _check_shape(name, meta.num_rows, len(schema), limits)
-    _check_duplicates(name, schema.names)
+    check_unique_columns(schema.names, name, ordered=True)
     nested = [f.name for f in schema if pa.types.is_nested(f.type)]
     if nested:
         raise InputError(
@@ -383,7 +371,7 @@ def _read_excel(name: str, data: bytes, limits: Limits) -> pd.DataFrame:
             header.append(str(int(value)))
         else:
             header.append(str(value).strip() if isinstance(value, str) else str(value))
-    _check_duplicates(name, header)
+    check_unique_columns(header, name, ordered=True)
     frame = raw.iloc[1:].reset_index(drop=True)
     frame.columns = header
     _check_shape(name, len(frame), len(header), limits)
@@ -399,7 +387,7 @@ def _is_text(column: pd.Series) -> bool:
 def _normalise(name: str, frame: pd.DataFrame, limits: Limits, decimal_comma: bool) -> pd.DataFrame:
     """Column names as text; numbers stored as text (and decimal commas, where allowed) as numbers."""
     frame.columns = [str(c) for c in frame.columns]
-    _check_duplicates(name, frame.columns)
+    check_unique_columns(frame.columns, name, ordered=True)
     _check_shape(name, len(frame), frame.shape[1], limits)
     for column_name in frame.columns:
         column = frame[column_name]

@@ -11,7 +11,7 @@ import math
 import os
 import platform
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
@@ -77,6 +77,22 @@ def sample_positions(rows: int, size: int, seed: int = 0) -> np.ndarray:
     if rows <= size:
         return np.arange(rows)
     return np.sort(np.random.default_rng(seed).choice(rows, size=size, replace=False))
+
+
+def check_unique_columns(columns: Sequence[object], where: str = "", ordered: bool = False) -> None:
+    """InputError naming the column names that occur more than once, compared as text (``1`` and ``"1"`` are the
+    same name), in the order they first repeat or (``ordered`` False) sorted; ``where`` (a file name) first."""
+    seen: set[str] = set()
+    dupes: list[str] = []
+    for column in columns:
+        text = str(column)
+        if text in seen and text not in dupes:
+            dupes.append(text)
+        seen.add(text)
+    if dupes:
+        names = dupes if ordered else sorted(dupes)
+        raise InputError(f"{where + ': ' if where else ''}duplicate column names: " + ", ".join(names)
+                         + "; rename them and retry.")
 
 
 def equal_codes(matrix: np.ndarray, row: np.ndarray) -> np.ndarray:

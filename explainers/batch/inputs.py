@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..data import as_text
 from ..errors import InputError
+from ..util import check_unique_columns
 from .names import CSV_SUFFIXES, HASH_CHUNK, PARQUET_SUFFIXES, READ_BATCH, REFERENCE_PIECES, REFERENCE_ROWS
 
 
@@ -181,8 +182,7 @@ def describe_files(files: list[Path], fmt: str) -> Source:
             delimiters.append(delimiter)
             headers.append(header if header.endswith(b"\n") else header + b"\n")
             rows.append(-1)
-        if len(set(names)) != len(names):
-            raise InputError(f"{path.name} has duplicate column names; rename them and retry.")
+        check_unique_columns(names, path.name, ordered=True)
         if columns is None:
             columns = names
         elif set(names) != set(columns):

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from json.encoder import encode_basestring
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection
@@ -35,21 +35,24 @@ MAX_NAME = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who did something: a name, and whether a login verified it (a typed name is unverified)."""
-
+class _ActorFields(NamedTuple):
     name: str
-    verified: bool = False
+    verified: bool
 
-    def __post_init__(self) -> None:
-        name = " ".join(str(self.name or "").split())
+
+class Actor(_ActorFields):
+    """Who did something: a name, and whether a login verified it (a typed name is unverified). Immutable; the name
+    is checked and its blanks folded when it is made."""
+
+    __slots__ = ()
+
+    def __new__(cls, name: str, verified: bool = False) -> Actor:
+        name = " ".join(str(name or "").split())
         if not name:
             raise InputError("say who you are: the name must not be empty.")
         if len(name) > MAX_NAME or _CONTROL.search(name):
             raise InputError(f"the name must be plain text of at most {MAX_NAME} characters.")
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "verified", bool(self.verified))
+        return super().__new__(cls, name, bool(verified))
 
 
 @dataclass(frozen=True)
