@@ -86,22 +86,16 @@ class ModelLimits:
     @classmethod
     def from_env(cls, environ=None) -> ModelLimits:
         from .upload import Limits
+        from .util import positive_int_setting
 
         environ = os.environ if environ is None else environ
         table = Limits.from_env(environ)
         values = {"max_bytes": table.max_bytes, "max_features": table.max_columns,
                   "max_classes": max(table.max_levels, 2)}
         for field_name, variable in (("memory_mb", "XAI_MODEL_MEMORY_MB"), ("cpu_seconds", "XAI_MODEL_SECONDS")):
-            raw = environ.get(variable)
-            if raw is None or not raw.strip():
-                continue
-            try:
-                number = int(raw.strip())
-            except ValueError:
-                number = 0
-            if number <= 0:
-                raise InputError(f"{variable} must be a positive whole number, not {raw!r}; fix the setting.")
-            values[field_name] = number
+            number = positive_int_setting(environ, variable)
+            if number is not None:
+                values[field_name] = number
         return cls(**values)
 
 

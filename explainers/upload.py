@@ -29,7 +29,7 @@ import pandas as pd
 
 from .errors import InputError
 from .spec import DatasetSpec, spec_from_mapping
-from .util import MODEL_TYPES, PICKLE_TYPES, check_unique_columns, pickle_refusal  # noqa: F401 (page types)
+from .util import check_unique_columns, positive_int_setting
 
 MB = 1024 * 1024
 TABLE_TYPES = ("csv", "txt", "tsv", "parquet", "xlsx")
@@ -67,17 +67,9 @@ class Limits:
         environ = os.environ if environ is None else environ
         values: dict[str, int] = {}
         for spec in fields(cls):
-            variable = ENVIRONMENT[spec.name]
-            raw = environ.get(variable)
-            if raw is None or not raw.strip():
-                continue
-            try:
-                number = int(raw.strip())
-            except ValueError:
-                number = 0
-            if number <= 0:
-                raise InputError(f"{variable} must be a positive whole number, not {raw!r}; fix the setting.")
-            values[spec.name] = number * MB if spec.name == "max_bytes" else number
+            number = positive_int_setting(environ, ENVIRONMENT[spec.name])
+            if number is not None:
+                values[spec.name] = number * MB if spec.name == "max_bytes" else number
         return cls(**values)
 
     @property

@@ -66,6 +66,24 @@ def plain_json(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------
+# Settings
+
+
+def positive_int_setting(environ: Mapping[str, str], variable: str) -> int | None:
+    """The whole number an environment variable sets (None when unset or blank); InputError for anything else."""
+    raw = environ.get(variable)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        number = int(raw.strip())
+    except ValueError:
+        number = 0
+    if number <= 0:
+        raise InputError(f"{variable} must be a positive whole number, not {raw!r}; fix the setting.")
+    return number
+
+
+# --------------------------------------------------------------------------------------------
 # Rows and codes
 
 

@@ -17,15 +17,8 @@ import streamlit as st
 from explainers.documents import safe_csv
 from explainers.errors import InputError
 from explainers.spec import guess_positive_class, infer_task, make_spec
-from explainers.upload import (
-    MODEL_TYPES,
-    PICKLE_TYPES,
-    TABLE_TYPES,
-    Limits,
-    pickle_refusal,
-    read_upload,
-    spec_from_upload,
-)
+from explainers.upload import TABLE_TYPES, Limits, read_upload, spec_from_upload
+from explainers.util import MODEL_TYPES, PICKLE_TYPES, pickle_refusal
 from explainers.workspace import build_workspace
 from pages.common import add_upload, model_name, plain_text, tr
 from pages.state import UPLOAD_PREFIX, uploads, view

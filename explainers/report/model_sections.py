@@ -4,20 +4,10 @@ from __future__ import annotations
 
 from ..attributions import ShapValues
 from ..global_views import GlobalShap
+from ..metrics import METRIC_KEYS
 from ..util import sample_positions
 from .blocks import BEESWARM_ROWS, TOP_GLOBAL, Chart
 from .writer import BlockWriter
-
-_METRICS = {
-    "accuracy": "accuracy",
-    "log loss": "log_loss",
-    "ROC AUC": "roc_auc",
-    "PR AUC": "pr_auc",
-    "Brier score": "brier",
-    "RMSE": "rmse",
-    "MAE": "mae",
-    "R²": "r2",
-}
 
 
 class DataAndModelSections(BlockWriter):
@@ -106,7 +96,7 @@ class DataAndModelSections(BlockWriter):
         self.heading(tr("report.metrics_heading"))
         metric_rows = []
         for name, value in evaluation.metrics.items():
-            key = _METRICS.get(name)
+            key = METRIC_KEYS.get(name)
             label = tr(f"report.metric_{key}") if key else name
             meaning = tr(f"report.metric_{key}_help") if key else ""
             shown = tr.percent(value) if key == "accuracy" else tr.fixed(value, 3)
