@@ -24,7 +24,8 @@ from .util import equal_codes, plain
 Method = Literal["sparse", "random", "genetic", "kdtree"]
 METHODS: tuple[str, ...] = ("sparse", "random", "genetic", "kdtree")
 DEFAULT_METHOD = "sparse"
-__all__ = ["DEFAULT_METHOD", "DICE_METHODS", "METHODS", "Counterfactual", "CounterfactualResult",
+NONE_PASSED = "counterfactuals.none_passed"  # no proposal passed the re-check
+__all__ = ["DEFAULT_METHOD", "DICE_METHODS", "METHODS", "NONE_PASSED", "Counterfactual", "CounterfactualResult",
            "CounterfactualSearch", "Method", "prediction_dict"]
 
 
@@ -53,6 +54,7 @@ class CounterfactualResult:
     rejected: dict[str, int] = field(default_factory=dict)
     message: str | None = None
     seconds: float = 0.0
+    message_key: str | None = None  # what the message says, for pages that word it themselves (NONE_PASSED, ...)
 
     @property
     def valid(self) -> int:
@@ -208,8 +210,9 @@ class CounterfactualSearch:
             proposed, message = self.dice.search(row, vary, ranges, method, int(total), seed, kwargs)
         kept, rejected = self.recheck(row, proposed, vary, ranges, desired, restore_missing=method != "sparse")
         seconds = time.perf_counter() - started
+        message_key = None
         if not kept and message is None:
-            message = (
+            message_key, message = NONE_PASSED, (
                 "No counterfactual passed the re-check; allow more features to vary, widen the "
                 "ranges, or try another method."
             )
@@ -221,6 +224,7 @@ class CounterfactualSearch:
             rejected=rejected,
             message=message,
             seconds=seconds,
+            message_key=message_key,
         )
 
     def _desired(self, row: pd.DataFrame, desired_class: str | None, desired_range: Sequence[float] | None

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .errors import InputError
 from .spec import MAX_CLASSES, DatasetSpec, infer_spec, load_spec
-from .upload import SAMPLE_SEED, Limits, date_parts, mixed_numbers, read_upload
+from .upload import SAMPLE_SEED, Limits, date_parts, megabytes, mixed_numbers, read_upload
 from .util import check_unique_columns, sample_positions
 
 DATASETS_DIR = Path(__file__).resolve().parent.parent / "datasets"
@@ -436,22 +436,20 @@ def read_table(path: str | Path, limits: Limits | None = None) -> pd.DataFrame:
     """Read a CSV (separator and encoding detected, gzip allowed) or Parquet file into a frame."""
     path = Path(path)
     if not path.exists():
-        raise InputError(f"data file {path} does not exist; check the path.")
+        raise InputError(key="errors.read.missing", path=str(path))
     suffix = path.suffix.lower()
     if suffix not in (".parquet", ".csv", ".txt", ".tsv", ".gz"):
-        raise InputError(f"{path.name}: unsupported file type {suffix!r}; give a .csv or .parquet file.")
+        raise InputError(key="errors.read.unsupported", name=path.name, suffix=suffix)
     limits = limits or Limits.from_env()
     try:
         size = path.stat().st_size
         if size > limits.max_bytes:
-            raise InputError(
-                f"{path.name} is {size / 2**20:,.1f} MB, over the limit of {limits.max_bytes / 2**20:,.1f} MB "
-                "(XAI_MAX_MB); use a smaller file or raise the limit."
-            )
+            raise InputError(key="errors.read.too_big", name=path.name, size=megabytes(size),
+                             limit=megabytes(limits.max_bytes))
         data = path.read_bytes()
     except OSError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise InputError(f"could not read {path.name} ({reason}); check the path and its permissions.") from None
+        raise InputError(key="errors.read.unreadable", name=path.name, reason=reason) from None
     return read_upload(path.name, data, limits)
 
 

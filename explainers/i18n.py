@@ -6,41 +6,20 @@ A language is one TOML file ``locales/<lang>.toml`` (sections become key prefixe
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
-from functools import cache, lru_cache
-from pathlib import Path
+from functools import lru_cache
 
 from .errors import InputError
+from .messages import DEFAULT_LANGUAGE, LOCALES_DIR, languages, load
 
-LOCALES_DIR = Path(__file__).resolve().parent / "locales"
-DEFAULT_LANGUAGE = "en"
-
-
-def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for key, value in table.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            out.update(_flatten(value, name + "."))
-        else:
-            out[name] = str(value)
-    return out
+__all__ = ["DEFAULT_LANGUAGE", "LOCALES_DIR", "Translator", "catalogue", "languages", "translator"]
 
 
-def languages() -> list[str]:
-    """The languages that have a catalogue, English first."""
-    found = sorted(p.stem for p in LOCALES_DIR.glob("*.toml"))
-    return sorted(found, key=lambda lang: (lang != DEFAULT_LANGUAGE, lang))
-
-
-@cache
 def catalogue(lang: str) -> dict[str, str]:
     """Every message of ``lang`` by dotted key."""
-    path = LOCALES_DIR / f"{lang}.toml"
-    if not path.exists():
+    if lang not in languages():
         raise InputError(f"no messages for language {lang!r}; choose one of: {', '.join(languages())}.")
-    return _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+    return load(lang)
 
 
 def babel_locale(lang: str) -> str:

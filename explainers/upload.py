@@ -114,18 +114,16 @@ def read_upload(name: str, data: bytes, limits: Limits | None = None) -> pd.Data
     name = Path(str(name or "upload")).name or "upload"
     data = bytes(data or b"")
     if len(data) > limits.max_bytes:
-        raise InputError(
-            f"{name} is {megabytes(len(data))}, over the limit of {megabytes(limits.max_bytes)} (XAI_MAX_MB); "
-            "upload a smaller file or a sample."
-        )
+        raise InputError(key="errors.upload.too_big", name=name, size=megabytes(len(data)),
+                         limit=megabytes(limits.max_bytes))
     if not data.strip():
-        raise InputError(f"{name} is empty; give a file with a header row and at least one data row.")
+        raise InputError(key="errors.upload.empty", name=name)
     suffix = Path(name.lower()).suffix
     if data.startswith(b"\x1f\x8b"):
         data = _gunzip(name, data, limits)
         suffix = Path(Path(name.lower()).stem).suffix or ".csv"
         if not data.strip():
-            raise InputError(f"{name} is empty; give a file with a header row and at least one data row.")
+            raise InputError(key="errors.upload.empty", name=name)
     if data.startswith(b"PAR1"):
         frame = _read_parquet(name, data, limits)
         decimal_comma = False
@@ -133,13 +131,11 @@ def read_upload(name: str, data: bytes, limits: Limits | None = None) -> pd.Data
         frame = _read_excel(name, data, limits)
         decimal_comma = True
     elif data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise InputError(
-            f"{name} is an old Excel (.xls) or other Office file; save it as .xlsx or export it as CSV."
-        )
+        raise InputError(key="errors.upload.old_excel", name=name)
     elif suffix == ".parquet":
-        raise InputError(f"{name} is not a readable Parquet file (corrupt or not Parquet); export it again.")
+        raise InputError(key="errors.upload.not_parquet", name=name)
     elif suffix == ".xlsx":
-        raise InputError(f"{name} is not a readable Excel workbook (corrupt or not .xlsx); save it again as .xlsx.")
+        raise InputError(key="errors.upload.not_xlsx", name=name)
     else:
         text = _decode(name, data)
         frame, separator = _read_csv_text(name, text, limits)
@@ -152,11 +148,9 @@ def _gunzip(name: str, data: bytes, limits: Limits) -> bytes:
         with gzip.GzipFile(fileobj=io.BytesIO(data)) as handle:
             out = handle.read(limits.max_bytes + 1)
     except (OSError, EOFError, zipfile.BadZipFile) as exc:
-        raise InputError(f"{name} is not a readable gzip file ({_reason(exc)}); compress it again.") from None
+        raise InputError(key="errors.upload.bad_gzip", name=name, reason=_reason(exc)) from None
     if len(out) > limits.max_bytes:
-        raise InputError(
-            f"{name} unpacks to more than {megabytes(limits.max_bytes)} (XAI_MAX_MB); upload a smaller file."
-        )
+        raise InputError(key="errors.upload.gzip_too_big", name=name, limit=megabytes(limits.max_bytes))
     return out
 
 
@@ -167,22 +161,17 @@ def _decode(name: str, data: bytes) -> str:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
-            raise InputError(
-                f"{name} says it is UTF-8 but is not valid UTF-8; save it again as CSV UTF-8."
-            ) from None
+            raise InputError(key="errors.upload.bad_utf8", name=name) from None
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError:
-            raise InputError(f"{name} is not valid UTF-16 text; save it again as CSV UTF-8.") from None
+            raise InputError(key="errors.upload.bad_utf16", name=name) from None
     else:
         head = data[:8192]
         zeros = sorted(part.count(0) / max(len(part), 1) for part in (head[0::2], head[1::2]))
         if zeros[1] > 0.3 and zeros[0] < 0.05:
-            raise InputError(
-                f"{name} looks like UTF-16 text without a byte-order mark, an encoding this reader "
-                "does not guess; save it as CSV UTF-8 and upload it again."
-            )
+            raise InputError(key="errors.upload.utf16_without_bom", name=name)
         for encoding in ("utf-8", "cp1252", "latin-1"):
             try:
                 text = data.decode(encoding)
@@ -192,9 +181,7 @@ def _decode(name: str, data: bytes) -> str:
     sample = text[:200_000].rstrip("\x1a")
     controls = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\n\r\f\v") or 0x7F <= ord(ch) < 0xA0)
     if "\x00" in sample or controls > max(1, len(sample) // 100):
-        raise InputError(
-            f"{name} is not a text table (it holds binary data); give a CSV, Parquet or Excel (.xlsx) file."
-        )
+        raise InputError(key="errors.upload.binary", name=name)
     return text
 
 
@@ -238,30 +225,25 @@ def _header(name: str, text: str, separator: str) -> list[str]:
             if record and any(cell.strip() for cell in record):
                 return record
     except csv.Error as exc:
-        raise InputError(f"could not read the header row of {name} ({_reason(exc)}); check its quotes.") from None
+        raise InputError(key="errors.upload.bad_header", name=name, reason=_reason(exc)) from None
     return []
 
 
 def _check_shape(name: str, rows: int, columns: int, limits: Limits) -> None:
     if columns > limits.max_columns:
-        raise InputError(
-            f"{name} has {columns:,} columns, over the limit of {limits.max_columns:,} (XAI_MAX_COLUMNS); "
-            "keep the columns you need."
-        )
+        raise InputError(key="errors.upload.too_many_columns", name=name, columns=columns, limit=limits.max_columns)
     if rows > limits.max_rows:
-        raise InputError(
-            f"{name} has more than {limits.max_rows:,} rows, the limit (XAI_MAX_ROWS); upload a sample."
-        )
+        raise InputError(key="errors.upload.too_many_rows", name=name, limit=limits.max_rows)
 
 
 def _header_only(name: str) -> InputError:
-    return InputError(f"{name} has a header row but no data rows, so the table is empty; add at least one row.")
+    return InputError(key="errors.upload.header_only", name=name)
 
 
 def _read_csv_text(name: str, text: str, limits: Limits) -> tuple[pd.DataFrame, str]:
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise InputError(f"{name} is empty; give a file with a header row and at least one data row.")
+        raise InputError(key="errors.upload.empty", name=name)
     separator = detect_separator(text)
     header = _header(name, text, separator)
     check_unique_columns([c for c in header if c != ""], name, ordered=True)
@@ -277,17 +259,11 @@ def _read_csv_text(name: str, text: str, limits: Limits) -> tuple[pd.DataFrame, 
                 low_memory=False,
             )
     except pd.errors.EmptyDataError:
-        raise InputError(f"{name} is empty; give a file with a header row and at least one data row.") from None
+        raise InputError(key="errors.upload.empty", name=name) from None
     except pd.errors.ParserWarning:
-        raise InputError(
-            f"could not read {name} as a table (some rows have more fields than the header); "
-            "check the separator and the quotes, or export it again as CSV."
-        ) from None
+        raise InputError(key="errors.upload.ragged_rows", name=name) from None
     except Exception as exc:  # the parser of untrusted text: any failure is the file's
-        raise InputError(
-            f"could not read {name} as a table ({_reason(exc)}); check the separator and the quotes, "
-            "or export it again as CSV."
-        ) from None
+        raise InputError(key="errors.upload.bad_csv", name=name, reason=_reason(exc)) from None
     if len(frame) == 0:
         raise _header_only(name)
     return frame, separator
@@ -302,16 +278,12 @@ def _read_parquet(name: str, data: bytes, limits: Limits) -> pd.DataFrame:
         meta = handle.metadata
         schema = handle.schema_arrow
     except Exception as exc:
-        raise InputError(
-            f"{name} is not a readable Parquet file ({_reason(exc)}); export it again."
-        ) from None
+        raise InputError(key="errors.upload.bad_parquet", name=name, reason=_reason(exc)) from None
     _check_shape(name, meta.num_rows, len(schema), limits)
     check_unique_columns(schema.names, name, ordered=True)
     nested = [f.name for f in schema if pa.types.is_nested(f.type)]
     if nested:
-        raise InputError(
-            f"{name}: columns {', '.join(nested)} hold lists or records, not single values; flatten them."
-        )
+        raise InputError(key="errors.upload.nested_columns", name=name, columns=", ".join(nested))
     try:
         table = handle.read()
         columns = []
@@ -324,7 +296,7 @@ def _read_parquet(name: str, data: bytes, limits: Limits) -> pd.DataFrame:
         table = pa.table(columns, names=table.schema.names)
         frame = table.to_pandas().reset_index(drop=True)
     except Exception as exc:
-        raise InputError(f"{name} is not a readable Parquet file ({_reason(exc)}); export it again.") from None
+        raise InputError(key="errors.upload.bad_parquet", name=name, reason=_reason(exc)) from None
     if len(frame) == 0:
         raise _header_only(name)
     return frame
@@ -337,24 +309,20 @@ def _read_excel(name: str, data: bytes, limits: Limits) -> pd.DataFrame:
             unpacked = sum(entry.file_size for entry in entries)
             names = {entry.filename for entry in entries}
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise InputError(f"{name} is not a readable Excel workbook ({_reason(exc)}); save it again as .xlsx.") from None
+        raise InputError(key="errors.upload.bad_xlsx", name=name, reason=_reason(exc)) from None
     if "xl/workbook.xml" not in names:
-        raise InputError(f"{name} is a zip file but not an Excel workbook; give a .xlsx, CSV or Parquet file.")
+        raise InputError(key="errors.upload.zip_not_xlsx", name=name)
     if unpacked > 5 * limits.max_bytes:
-        raise InputError(
-            f"{name} unpacks to {megabytes(unpacked)}, over the limit of {megabytes(5 * limits.max_bytes)} "
-            "(five times XAI_MAX_MB); upload a smaller workbook or a CSV."
-        )
+        raise InputError(key="errors.upload.xlsx_too_big", name=name, size=megabytes(unpacked),
+                         limit=megabytes(5 * limits.max_bytes))
     try:
         raw = pd.read_excel(io.BytesIO(data), sheet_name=0, header=None, engine="openpyxl",
                             nrows=limits.max_rows + 2)  # the header row, and one row too many
     except Exception as exc:  # openpyxl on untrusted bytes: any failure is the file's
-        raise InputError(
-            f"could not read {name} as an Excel workbook ({_reason(exc)}); save it again as .xlsx."
-        ) from None
+        raise InputError(key="errors.upload.unreadable_xlsx", name=name, reason=_reason(exc)) from None
     raw = raw.dropna(how="all").dropna(axis=1, how="all")
     if raw.empty:
-        raise InputError(f"{name} is empty (its first sheet has no cells); put the table on the first sheet.")
+        raise InputError(key="errors.upload.empty_sheet", name=name)
     header = []
     for i, value in enumerate(raw.iloc[0].tolist()):
         if value is None or (isinstance(value, float) and value != value):
@@ -454,9 +422,7 @@ def date_parts(column: pd.Series) -> pd.Series | None:
         parsed = pd.to_datetime(day, format=fmt, errors="coerce")
         if parsed.isna().any():
             bad = filled[parsed.isna()].iloc[0]
-            raise InputError(
-                f"column {column.name!r} holds dates, but {bad!r} is not a valid date; fix or blank it and retry."
-            )
+            raise InputError(key="errors.upload.bad_date", column=column.name, value=bad)
         out = pd.Series(pd.NaT, index=column.index, dtype=parsed.dtype)
         out.loc[parsed.index] = parsed
         return out
@@ -498,11 +464,11 @@ def spec_from_upload(name: str, data: bytes) -> DatasetSpec:
     """A dataset spec from an uploaded TOML file (its ``source`` and ``loader`` keys are ignored)."""
     name = Path(str(name or "spec.toml")).name
     if len(data) > MB:
-        raise InputError(f"spec file {name} is over 1 MB; a spec is a short TOML file.")
+        raise InputError(key="errors.upload.spec_too_big", name=name)
     try:
         raw = tomllib.loads(bytes(data).decode("utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"spec file {name} is not valid TOML ({_reason(exc)}); fix its syntax.") from None
+        raise InputError(key="errors.upload.bad_spec", name=name, reason=_reason(exc)) from None
     raw.pop("source", None)
     raw.pop("loader", None)
     return spec_from_mapping(raw, Path(name).stem)

@@ -79,7 +79,7 @@ def positive_int_setting(environ: Mapping[str, str], variable: str) -> int | Non
     except ValueError:
         number = 0
     if number <= 0:
-        raise InputError(f"{variable} must be a positive whole number, not {raw!r}; fix the setting.")
+        raise InputError(key="errors.setting_not_positive", variable=variable, value=raw)
     return number
 
 
@@ -109,8 +109,7 @@ def check_unique_columns(columns: Sequence[object], where: str = "", ordered: bo
         seen.add(text)
     if dupes:
         names = dupes if ordered else sorted(dupes)
-        raise InputError(f"{where + ': ' if where else ''}duplicate column names: " + ", ".join(names)
-                         + "; rename them and retry.")
+        raise InputError(key="errors.duplicate_columns", where=f"{where}: " if where else "", names=", ".join(names))
 
 
 def equal_codes(matrix: np.ndarray, row: np.ndarray) -> np.ndarray:

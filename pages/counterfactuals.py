@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from explainers import CounterfactualResult
-from explainers.counterfactuals import METHODS, prediction_dict
+from explainers.counterfactuals import METHODS, NONE_PASSED, prediction_dict
 from explainers.narrative import narrate
 from explainers.util import plain
 from pages.common import (
@@ -117,7 +117,7 @@ if store.get("request") == request:
         reasons = ", ".join(f"{t('cf.reason_' + k)}: {v}" for k, v in result.rejected.items())
         st.caption(t("cf.dropped", reasons=reasons))
     if result.message:
-        st.warning(t("cf.none_found") if result.message.startswith("No counterfactual") else result.message)
+        st.warning(t("cf.none_found") if result.message_key == NONE_PASSED else result.message)
     if result.counterfactuals:
         score_name = outcome_phrase(ws)
         rows = [{"": t("cf.original"), score_name: float(model.score(original)[0]),

@@ -104,7 +104,7 @@ st.write(t("data.intro"))
 try:
     limits = Limits.from_env()
 except InputError as exc:
-    _fail(str(exc))
+    _fail(exc.text(t.lang))
     st.stop()
 st.caption(
     t(
@@ -129,7 +129,7 @@ try:
     frame = _table(table_file, limits)
     spec = spec_from_upload(spec_file.name, spec_file.getvalue()) if spec_file is not None else None
 except InputError as exc:
-    _fail(str(exc))
+    _fail(exc.text(t.lang))
     st.stop()
 _fresh_choices(table_file, spec_file)
 if spec is not None:
@@ -229,7 +229,7 @@ if st.button(t("data.go"), key="data_go", type="primary", disabled=not ready):
         )
     except InputError as exc:
         status.update(label=t("data.status_failed"), state="error", expanded=False)
-        _fail(str(exc))
+        _fail(exc.text(t.lang))
     except Exception as exc:  # never a traceback for an upload; the selection stays as it was
         status.update(label=t("data.status_failed"), state="error", expanded=False)
         reason = str(exc).splitlines()[0][:200] if str(exc) else ""

@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Sequence
 
 from ..errors import InputError
+from ..i18n import DEFAULT_LANGUAGE, languages
 from . import audit, audit_log, batch, cases, datasets, explain, monitor, notice, report, screenshots
 from .common import Parser
 
@@ -35,14 +36,26 @@ def run(argv: Sequence[str] | None = None) -> int:
     return args.handler(args)
 
 
+def language_of(argv: Sequence[str]) -> str:
+    """The ``--lang`` the command line asks for, read before (and whether or not) the options parse; English when
+    it names no language with a catalogue."""
+    argv = list(argv)
+    for i, word in enumerate(argv):
+        value = argv[i + 1] if word == "--lang" and i + 1 < len(argv) else word.partition("=")[2]
+        if (word == "--lang" or word.startswith("--lang=")) and value in languages():
+            return value
+    return DEFAULT_LANGUAGE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("TQDM_DISABLE", "1")
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
         with warnings.catch_warnings():  # the libraries' warnings are not for the command's reader
             warnings.simplefilter("ignore")
             return run(argv)
     except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc.text(language_of(argv))}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # the reader closed the pipe (e.g. `| head`): nothing left to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

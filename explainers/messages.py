@@ -1,0 +1,59 @@
+"""The message catalogues, read from ``locales/<lang>.toml`` (sections become key prefixes: ``[overview]
+title = ...`` is ``overview.title``), and one message rendered in one language.
+
+The bottom of the engine: it imports nothing from it, so that :mod:`explainers.errors` can render an error's
+message in any language and :mod:`explainers.i18n` can build its translator on top.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+DEFAULT_LANGUAGE = "en"
+
+
+def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = str(value)
+    return out
+
+
+def languages() -> list[str]:
+    """The languages that have a catalogue, English first."""
+    found = sorted(p.stem for p in LOCALES_DIR.glob("*.toml"))
+    return sorted(found, key=lambda lang: (lang != DEFAULT_LANGUAGE, lang))
+
+
+@cache
+def load(lang: str) -> dict[str, str]:
+    """Every message of ``lang`` by dotted key (empty for a language without a catalogue)."""
+    path = LOCALES_DIR / f"{lang}.toml"
+    if not path.exists():
+        return {}
+    return _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+
+
+def _shown(value: object, lang: str) -> object:
+    """A parameter as the message shows it: whole numbers with the language's thousands mark, other numbers with
+    up to one decimal in the language's format, anything else as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" if isinstance(value, int) else "#,##0.#"
+    return format_decimal(value, format=pattern, locale=lang.replace("-", "_"))
+
+
+def render(key: str, lang: str, params: Mapping[str, object]) -> str:
+    """The message ``key`` in ``lang`` (else in English, else the key itself) with ``params`` filled in."""
+    template = load(lang).get(key) or load(DEFAULT_LANGUAGE).get(key) or key
+    return template.format(**{name: _shown(value, lang) for name, value in params.items()})
