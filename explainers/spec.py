@@ -89,6 +89,12 @@ class DatasetSpec:
         info = self.features.get(feature)
         return self.text(info.unit, lang, "") if info else ""
 
+    def feature_meaning(self, feature: str, lang: str = "en") -> str:
+        """A feature's plain-language description with its unit, "Income (per month)" (its column name when the
+        spec describes it not)."""
+        unit = self.feature_unit(feature, lang)
+        return self.feature_label(feature, lang) + (f" ({unit})" if unit else "")
+
     def class_label(self, value: str, lang: str = "en") -> str:
         return self.text(self.class_labels.get(str(value), {}), lang, str(value))
 

@@ -146,11 +146,7 @@ def labels(ws: Workspace) -> dict[str, str]:
 def meanings(ws: Workspace) -> dict[str, str]:
     """Plain-language description of each feature, with its unit, from the dataset's spec."""
     spec, lang = ws.dataset.spec, language()
-    out = {}
-    for feature in ws.dataset.feature_names:
-        unit = spec.feature_unit(feature, lang)
-        out[feature] = spec.feature_label(feature, lang) + (f" ({unit})" if unit else "")
-    return out
+    return {feature: spec.feature_meaning(feature, lang) for feature in ws.dataset.feature_names}
 
 
 def outcome_phrase(ws: Workspace) -> str:

@@ -58,11 +58,9 @@ class BlockWriter:
         return self.spec.class_label(str(value), self.lang)
 
     def meaning(self, feature: str) -> str:
-        unit = self.spec.feature_unit(feature, self.lang)
-        label = self.spec.feature_label(feature, self.lang)
-        if label == feature and not unit:
-            return ""
-        return label + (f" ({unit})" if unit else "")
+        """The spec's description and unit of a feature; empty when the spec says nothing about it."""
+        described = self.spec.feature_label(feature, self.lang) != feature or self.spec.feature_unit(feature, self.lang)
+        return self.spec.feature_meaning(feature, self.lang) if described else ""
 
     def value(self, feature: str, value: object) -> str:
         shown = self.tr.value(value)
