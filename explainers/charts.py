@@ -154,14 +154,20 @@ def scaled_colour(raw: pd.Series) -> np.ndarray:
 
 
 def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str], max_features: int = 15,
-             seed: int = 0, tr: Translator = ENGLISH) -> go.Figure:
-    """One dot per row and feature: x is the SHAP value, colour the feature's value (low to high)."""
+             seed: int = 0, tr: Translator = ENGLISH, max_rows: int | None = None) -> go.Figure:
+    """One dot per row and feature: x is the SHAP value, colour the feature's value (low to high).
+
+    ``max_rows``: draw at most this many of the rows (a seeded choice), since every dot is drawn by the
+    reader's browser on every visit."""
     rng = np.random.default_rng(seed)
     top = list(result.importance.index[:max_features])[::-1]
+    shown = np.arange(len(features))
+    if max_rows is not None and len(shown) > max_rows:
+        shown = np.sort(rng.choice(len(shown), size=max_rows, replace=False))
     figure = go.Figure()
     for position, name in enumerate(top):
-        shap_column = result.shap.values[name].to_numpy()
-        raw = features[name]
+        shap_column = result.shap.values[name].to_numpy()[shown]
+        raw = features[name].iloc[shown]
         scaled = scaled_colour(raw)
         # Thousands of dots travel to the browser on every visit: single precision, colours as 0..255 levels,
         # and numbers for the hover (Plotly formats them with the locale's separators) keep the page light.

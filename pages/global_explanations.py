@@ -9,6 +9,8 @@ from pages.cached import cached_global_shap, cached_interaction, cached_partial_
 from pages.common import chart, current, labels, meanings, outcome_phrase, tr
 from pages.state import page_state, remembered_widget
 
+BEESWARM_ROWS = 600  # dots per feature: enough to see the spread, light enough for ten readers at once
+
 t = tr()
 name, ws, _ = current()
 dataset, model = ws.dataset, ws.model
@@ -34,7 +36,7 @@ with right:
         t("global.meaning"): [meanings(ws)[f] for f in importance.index],
     }), hide_index=True)
 
-chart(charts.beeswarm(result, sampled, names, seed=ws.seed, tr=t),
+chart(charts.beeswarm(result, sampled, names, seed=ws.seed, tr=t, max_rows=BEESWARM_ROWS),
       t("global.beeswarm_caption", score=outcome_phrase(ws)), "global_beeswarm")
 
 st.subheader(t("global.detail"))
