@@ -444,19 +444,7 @@ def flip_test(
     used = feature in dataset.feature_names
     numeric = _is_numeric(model, feature, column, bins if edges is None else 0)
     original = column.iloc[positions].reset_index(drop=True)
-    if numeric:
-        info = dataset.info.get(feature)
-        binned = make_bins(column, bins, edges, integer=info.integer if info is not None else None)
-        own = binned.assign(original)
-        options: list[object] = list(binned.medians)
-        owner = own
-    else:
-        if feature in dataset.info:
-            options = list(dataset.info[feature].categories)
-        else:
-            options = sorted({str(v) for v in column.dropna()})
-        text = np.array([None if pd.isna(v) else str(v) for v in original], dtype=object)
-        owner = np.array([options.index(t) if t in options else -1 for t in text])
+    options, owner = _flip_options(model, feature, column, original, numeric, bins, edges)
     source, new_values = [], []
     for j, option in enumerate(options):
         who = np.flatnonzero(owner != j)
@@ -476,18 +464,9 @@ def flip_test(
         altered[feature] = np.asarray(new_values, dtype="float64")
     else:
         altered[feature] = pd.Categorical(new_values, categories=dataset.info[feature].categories)
-    batch = pd.concat([base, altered], ignore_index=True)
     n = len(base)
-    if model.is_classifier:
-        probabilities = model.predict_proba(batch)  # the one model call
-        labels = np.asarray(model.classes, dtype=object)[probabilities.argmax(axis=1)]
-        score = probabilities[:, model.positive_index]
-        before_label, after_label = labels[:n][source_index], labels[n:]
-        changed = before_label != after_label
-    else:
-        score = model.predict_value(batch)  # the one model call
-        changed = np.abs(score[n:] - score[:n][source_index]) > tolerance
-    before, after = score[:n][source_index], score[n:]
+    before, after, changed, before_label, after_label = _predict_variants(model, base, altered, source_index,
+                                                                           tolerance)
     delta = after - before
     flips = pd.DataFrame({
         "row": positions[source_index][changed].astype(int),
@@ -523,3 +502,39 @@ def flip_test(
         used_by_model=True,
         tolerance=tolerance,
     )
+
+
+def _flip_options(model: TabularModel, feature: str, column: pd.Series, original: pd.Series, numeric: bool,
+                  bins: int, edges: Sequence[float] | None) -> tuple[list[object], np.ndarray]:
+    """The values the feature is set to (the medians of the bins, or every category) and, for each sampled row,
+    which of them it already has (-1 for none)."""
+    dataset = model.dataset
+    if numeric:
+        info = dataset.info.get(feature)
+        binned = make_bins(column, bins, edges, integer=info.integer if info is not None else None)
+        return list(binned.medians), binned.assign(original)
+    if feature in dataset.info:
+        options: list[object] = list(dataset.info[feature].categories)
+    else:
+        options = sorted({str(v) for v in column.dropna()})
+    text = np.array([None if pd.isna(v) else str(v) for v in original], dtype=object)
+    return options, np.array([options.index(t) if t in options else -1 for t in text])
+
+
+def _predict_variants(model: TabularModel, base: pd.DataFrame, altered: pd.DataFrame, source_index: np.ndarray,
+                      tolerance: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, object, object]:
+    """The originals and all their altered copies in one model call: each copy's score before and after, whether
+    its outcome changed, and (classifiers) the labels before and after."""
+    batch = pd.concat([base, altered], ignore_index=True)
+    n = len(base)
+    before_label = after_label = None
+    if model.is_classifier:
+        probabilities = model.predict_proba(batch)  # the one model call
+        labels = np.asarray(model.classes, dtype=object)[probabilities.argmax(axis=1)]
+        score = probabilities[:, model.positive_index]
+        before_label, after_label = labels[:n][source_index], labels[n:]
+        changed = before_label != after_label
+    else:
+        score = model.predict_value(batch)  # the one model call
+        changed = np.abs(score[n:] - score[:n][source_index]) > tolerance
+    return score[:n][source_index], score[n:], changed, before_label, after_label
