@@ -222,7 +222,7 @@ def _date_columns(name: str, dates: pd.Series) -> dict[str, pd.Series]:
 def _numeric_feature(name: object, values: pd.Series) -> pd.Series:
     values = values.astype("float64")
     if np.isinf(values).any():
-        raise InputError(f"column {name!r} contains infinite values; replace them with numbers or blanks.")
+        raise InputError(key="errors.data.infinite_column", column=str(name))
     return values
 
 
@@ -247,7 +247,7 @@ def prepare_dataset(
     frame, extra = _labelled_rows(frame, spec, limits, notes)
     features = frame.drop(columns=[spec.target, *[c for c in spec.drop if c in frame.columns]])
     if features.shape[1] == 0:
-        raise InputError("the table has no feature columns besides the target; add some.")
+        raise InputError(key="errors.data.no_features")
     typed, replaced = _typed_features(features, spec, limits, notes)
     features = pd.DataFrame(typed)
     spec = _spec_for_features(spec, replaced, features)
@@ -269,31 +269,21 @@ def prepare_dataset(
 def _check_table(frame: pd.DataFrame, spec: DatasetSpec, limits: Limits) -> None:
     """The table as a whole: not empty, unique column names, within the limits, a target column with values."""
     if frame.empty or len(frame.columns) == 0:
-        raise InputError("the table is empty; give a file with a header row and at least one data row.")
+        raise InputError(key="errors.data.empty")
     check_unique_columns(frame.columns)
     if frame.shape[1] > limits.max_columns:
-        raise InputError(
-            f"the table has {frame.shape[1]:,} columns, over the limit of {limits.max_columns:,} "
-            "(XAI_MAX_COLUMNS); keep the columns you need."
-        )
+        raise InputError(key="errors.data.too_many_columns", columns=frame.shape[1], limit=limits.max_columns)
     if len(frame) > limits.max_rows:
-        raise InputError(
-            f"the table has {len(frame):,} rows, over the limit of {limits.max_rows:,} (XAI_MAX_ROWS); "
-            "use a sample."
-        )
+        raise InputError(key="errors.data.too_many_rows", rows=len(frame), limit=limits.max_rows)
     if spec.target not in frame.columns:
-        raise InputError(
-            f"target column {spec.target!r} is not in the table; choose one of: "
-            + ", ".join(map(str, frame.columns[:20]))
-        )
+        raise InputError(key="errors.data.no_target", target=spec.target,
+                         columns=", ".join(map(str, frame.columns[:20])))
     target = frame[spec.target]
     if not target.notna().any():
-        raise InputError(f"target column {spec.target!r} is empty; choose a column with values.")
+        raise InputError(key="errors.data.empty_target", target=spec.target)
     numeric_target = pd.api.types.is_numeric_dtype(target) and not pd.api.types.is_bool_dtype(target)
     if numeric_target and np.isinf(target.astype("float64")).any():
-        raise InputError(
-            f"target column {spec.target!r} contains infinite values; replace them with numbers or blanks."
-        )
+        raise InputError(key="errors.data.infinite_target", target=spec.target)
 
 
 def _labelled_rows(frame: pd.DataFrame, spec: DatasetSpec, limits: Limits, notes: list[str]
@@ -332,10 +322,7 @@ def _typed_features(features: pd.DataFrame, spec: DatasetSpec, limits: Limits, n
             parts = _date_columns(key, dates)
             taken = [p for p in parts if p in features.columns or p == spec.target or p in typed]
             if taken:
-                raise InputError(
-                    f"date column {key!r} would become {', '.join(parts)}, but {taken[0]!r} already exists; "
-                    "rename one of them."
-                )
+                raise InputError(key="errors.data.date_clash", column=key, parts=", ".join(parts), taken=taken[0])
             typed.update(parts)
             replaced[key] = list(parts)
             notes.append(f"Date column {key!r} was turned into numbers: " + ", ".join(parts) + ".")
@@ -344,7 +331,7 @@ def _typed_features(features: pd.DataFrame, spec: DatasetSpec, limits: Limits, n
         if column is not None:
             typed[key] = column
     if not typed:
-        raise InputError("the table has no usable feature columns besides the target; add some.")
+        raise InputError(key="errors.data.no_usable_features")
     return typed, replaced
 
 
@@ -370,11 +357,8 @@ def _typed_column(name: object, column: pd.Series, listed: bool, limits: Limits,
     categories = pd.Categorical(as_text(column))
     if len(categories.categories) > limits.max_levels:
         if listed:
-            raise InputError(
-                f"column {key!r} has {len(categories.categories):,} distinct values, over the limit of "
-                f"{limits.max_levels:,} for a categorical column (XAI_MAX_LEVELS); group its values, "
-                "or take it off the immutable and sensitive lists."
-            )
+            raise InputError(key="errors.data.too_many_levels", column=key, levels=len(categories.categories),
+                             limit=limits.max_levels)
         notes.append(
             f"Dropped column {key!r}: its {len(categories.categories):,} distinct values are over the "
             f"limit of {limits.max_levels:,} for a categorical column (XAI_MAX_LEVELS)."
@@ -394,7 +378,7 @@ def _spec_for_features(spec: DatasetSpec, replaced: dict[str, list[str]], featur
     for listed_names, what in ((spec.immutable, "immutable"), (spec.sensitive, "sensitive")):
         unknown = [c for c in listed_names if c not in features.columns]
         if unknown:
-            raise InputError(f"{what} features not in the table: {', '.join(unknown)}; fix the list.")
+            raise InputError(key=f"errors.data.unknown_{what}", columns=", ".join(unknown))
     return spec
 
 
@@ -404,31 +388,19 @@ def _typed_target(frame: pd.DataFrame, spec: DatasetSpec) -> tuple[list[str], pd
         labels = frame[spec.target].astype("object").map(str)
         classes = sorted(labels.unique())
         if len(classes) < 2:
-            raise InputError(
-                f"target column {spec.target!r} has a single class ({classes[0]}); "
-                "a classifier needs at least two."
-            )
+            raise InputError(key="errors.data.single_class", target=spec.target, label=classes[0])
         if len(classes) > MAX_CLASSES:
-            raise InputError(
-                f"target column {spec.target!r} has {len(classes)} classes; for a numeric target "
-                "use task regression, otherwise choose a target with at most 20 classes."
-            )
+            raise InputError(key="errors.data.too_many_classes", target=spec.target, classes=len(classes))
         positive = spec.positive_class
         if positive is not None and positive not in classes:
-            raise InputError(
-                f"positive class {positive!r} is not a value of {spec.target!r}; "
-                f"choose one of: {', '.join(classes)}."
-            )
+            raise InputError(key="errors.data.unknown_positive", positive=positive, target=spec.target,
+                             classes=", ".join(classes))
         return classes, pd.Series(labels.to_numpy(), name=spec.target)
     numeric = pd.to_numeric(frame[spec.target], errors="coerce")
     if numeric.isna().any():
-        raise InputError(
-            f"target column {spec.target!r} has non-numeric values; a regression needs numbers."
-        )
+        raise InputError(key="errors.data.non_numeric_target", target=spec.target)
     if np.isinf(numeric.astype("float64")).any():
-        raise InputError(
-            f"target column {spec.target!r} contains infinite values; replace them with numbers or blanks."
-        )
+        raise InputError(key="errors.data.infinite_target", target=spec.target)
     return [], pd.Series(numeric.to_numpy(dtype="float64"), name=spec.target)
 
 

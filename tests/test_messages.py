@@ -85,3 +85,17 @@ def test_pages_never_recognise_engine_text_by_its_english_words():
         text = page.read_text("utf-8")
         assert not re.search(r"(message|str\(\w+\))\.startswith\(", text), page.name
         assert not re.search(r'"[A-Z][a-z]+ [a-z]+[^"]*" in str\(', text), page.name
+
+
+def test_the_data_checks_speak_portuguese_too():
+    import pandas as pd
+
+    from explainers import DatasetSpec, prepare_dataset
+
+    frame = pd.DataFrame({"x": range(12), "y": ["a"] * 12})
+    with pytest.raises(InputError) as caught:
+        prepare_dataset(frame, DatasetSpec(name="t", target="y", task="classification"))
+    assert caught.value.key == "errors.data.single_class"
+    assert str(caught.value) == "target column 'y' has a single class (a); a classifier needs at least two."
+    assert caught.value.text("pt-BR") == ("a coluna-alvo 'y' tem uma única classe (a); "
+                                          "um classificador precisa de pelo menos duas.")
