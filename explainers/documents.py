@@ -67,6 +67,23 @@ def font_paths() -> dict[str, Path]:
             "I": folder / "DejaVuSans-Oblique.ttf", "mono": folder / "DejaVuSansMono.ttf"}
 
 
+def start_pdf(pdf, title: str, lang: str, creator: str, generated, margin: float) -> None:
+    """The set-up every PDF of the product shares: A4 margins, the DejaVu fonts (regular, bold, italic,
+    mono), the document's title, language, creator and date, and a first page. ``pdf`` is an ``fpdf.FPDF``."""
+    fonts = font_paths()
+    pdf.set_margins(margin, margin, margin)
+    pdf.set_auto_page_break(True, margin=margin)
+    pdf.add_font("DejaVu", "", str(fonts[""]))
+    pdf.add_font("DejaVu", "B", str(fonts["B"]))
+    pdf.add_font("DejaVu", "I", str(fonts["I"]))
+    pdf.add_font("DejaVuMono", "", str(fonts["mono"]))
+    pdf.set_title(title)
+    pdf.set_lang(lang)
+    pdf.set_creator(creator)
+    pdf.set_creation_date(generated)
+    pdf.add_page()
+
+
 # --------------------------------------------------------------------------------------------
 # HTML
 

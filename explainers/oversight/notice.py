@@ -30,8 +30,8 @@ from ..counterfactuals import Counterfactual, prediction_dict
 from ..documents import (
     document_bytes,
     document_format,
-    font_paths,
     md_text,
+    start_pdf,
     write_bytes,
 )
 from ..errors import InputError
@@ -356,17 +356,8 @@ def _render_markdown(notice: DecisionNotice) -> str:
 def _render_pdf(notice: DecisionNotice) -> bytes:
     from fpdf import FPDF
 
-    fonts = font_paths()
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.set_margins(20, 20, 20)
-    pdf.set_auto_page_break(True, margin=18)
-    pdf.add_font("DejaVu", "", str(fonts[""]))
-    pdf.add_font("DejaVu", "B", str(fonts["B"]))
-    pdf.set_title(notice.title)
-    pdf.set_lang(notice.lang)
-    pdf.set_creator("explainers.oversight.notice")
-    pdf.set_creation_date(notice.generated)
-    pdf.add_page()
+    start_pdf(pdf, notice.title, notice.lang, "explainers.oversight.notice", notice.generated, margin=20)
     pdf.set_font("DejaVu", "B", 17)
     pdf.multi_cell(0, 8, notice.title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_draw_color(0, 114, 178)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 
-from ..documents import font_paths
+from ..documents import start_pdf
 from .blocks import HASH, Block, Chart, Document, Heading, Paragraph, Table
 
 
@@ -16,7 +16,6 @@ def render_pdf(report: Document) -> bytes:
     from fpdf.fonts import FontFace
 
     tr = report.tr
-    fonts = font_paths()
     footer_text = report.title
 
     class _Document(FPDF):
@@ -28,19 +27,9 @@ def render_pdf(report: Document) -> bytes:
             self.set_text_color(0, 0, 0)
 
     pdf = _Document(orientation="portrait", unit="mm", format="A4")
-    pdf.set_margins(16, 16, 16)
-    pdf.set_auto_page_break(True, margin=16)
-    pdf.add_font("DejaVu", "", str(fonts[""]))
-    pdf.add_font("DejaVu", "B", str(fonts["B"]))
-    pdf.add_font("DejaVu", "I", str(fonts["I"]))
-    pdf.add_font("DejaVuMono", "", str(fonts["mono"]))
-    pdf.set_title(report.title)
-    pdf.set_lang(report.lang)
-    pdf.set_creator("explainers.report")
     pdf.set_subject(report.subtitle)
     pdf.set_keywords(f"data-sha256:{report.stamp.data_sha256 or '-'} model-sha256:{report.stamp.model_sha256}")
-    pdf.set_creation_date(report.stamp.generated)
-    pdf.add_page()
+    start_pdf(pdf, report.title, report.lang, "explainers.report", report.stamp.generated, margin=16)
 
     pdf.set_font("DejaVu", "B", 19)
     pdf.multi_cell(0, 9, report.title, new_x="LMARGIN", new_y="NEXT")
