@@ -1,5 +1,6 @@
-"""The message catalogues, read from ``locales/<lang>.toml`` (sections become key prefixes: ``[overview]
-title = ...`` is ``overview.title``), and one message rendered in one language.
+"""The message catalogues, read from ``locales/<lang>.toml`` and any ``locales/<lang>/<area>.toml`` beside it
+(sections become key prefixes: ``[overview] title = ...`` is ``overview.title``; an area file keeps one feature's
+messages together and may not repeat a key), and one message rendered in one language.
 
 The bottom of the engine: it imports nothing from it, so that :mod:`explainers.errors` can render an error's
 message in any language and :mod:`explainers.i18n` can build its translator on top.
@@ -39,7 +40,14 @@ def load(lang: str) -> dict[str, str]:
     path = LOCALES_DIR / f"{lang}.toml"
     if not path.exists():
         return {}
-    return _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+    messages = _flatten(tomllib.loads(path.read_text(encoding="utf-8")))
+    for area in sorted((LOCALES_DIR / lang).glob("*.toml")):
+        more = _flatten(tomllib.loads(area.read_text(encoding="utf-8")))
+        repeated = sorted(set(more) & set(messages))
+        if repeated:
+            raise ValueError(f"{area.name} repeats catalogue keys already defined: {', '.join(repeated[:5])}")
+        messages.update(more)
+    return messages
 
 
 def _shown(value: object, lang: str) -> object:
