@@ -8,6 +8,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from .baseline import is_linear, linear_contributions
 from .errors import InputError
 from .models import TabularModel
 
@@ -24,7 +25,7 @@ class ShapValues:
     output: np.ndarray
     space: ShapSpace
     class_name: str | None
-    method: Literal["tree", "permutation"]
+    method: Literal["tree", "linear", "permutation"]
 
     def row(self, position: int = 0) -> dict[str, float]:
         return {k: float(v) for k, v in self.values.iloc[position].items()}
@@ -87,6 +88,11 @@ def shap_values(
         if not model.is_classifier:
             raise InputError("probability effects exist only for classifiers.")
         return _sampled_shapley(model, frame, index, explained, background, seed)
+    if output == "model" and is_linear(model):  # the baseline: exact SHAP of a linear model, in closed form
+        contributions, base = linear_contributions(model, frame, index)
+        values = pd.DataFrame(contributions, columns=names, index=frame.index)
+        return ShapValues(values, base, base + contributions.sum(axis=1),
+                          "log-odds" if model.is_classifier else "raw", explained, "linear")
     if model.kind == "xgboost" and output == "model":
         import xgboost as xgb
 
