@@ -1,4 +1,5 @@
-"""Models behind one adapter: ``predict`` / ``predict_proba`` on a frame of original columns."""
+"""The model adapter (``predict`` / ``predict_proba`` on a frame of original columns), the default XGBoost
+model and its disk cache, and what every model file's loader shares (reading its bytes, checking features)."""
 
 from __future__ import annotations
 
@@ -6,34 +7,20 @@ import hashlib
 import importlib
 import json
 import os
-import re
-import tempfile
 import threading
 import warnings
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from .data import Dataset
-from .errors import InputError
-from .upload import Limits, megabytes
-from .util import (
-    MODEL_TYPES,
-    PICKLE_SUFFIXES,
-    looks_like_pickle,
-    pickle_file_refusal,
-    pickle_refusal,
-    sample_positions,
-    write_atomically,
-)
-
-if TYPE_CHECKING:
-    import xgboost as xgb
+from ..data import Dataset
+from ..errors import InputError
+from ..util import sample_positions, write_atomically
 
 ModelKind = Literal["xgboost", "sklearn"]
 DEFAULT_SEED = 0
@@ -68,7 +55,7 @@ def xgboost() -> ModuleType:
 
 def cache_dir() -> Path:
     """Where trained default models are cached (``XAI_CACHE_DIR``, else ``.cache`` in the project)."""
-    root = os.environ.get("XAI_CACHE_DIR") or Path(__file__).resolve().parent.parent / ".cache"
+    root = os.environ.get("XAI_CACHE_DIR") or Path(__file__).resolve().parents[2] / ".cache"
     return Path(root)
 
 
@@ -284,7 +271,7 @@ def _objective(dataset: Dataset) -> dict:
     return {"objective": "multi:softprob", "num_class": len(dataset.classes)}
 
 
-def _hash_bytes(data: bytes) -> str:
+def hash_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
@@ -309,7 +296,7 @@ def _from_cache(path: Path, dataset: Dataset) -> TabularModel | None:
         raw = path.read_bytes()
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict) or record.get("model_hash") != _hash_bytes(raw):
+    if not isinstance(record, dict) or record.get("model_hash") != hash_bytes(raw):
         return None
     details = record.get("details", {})
     return TabularModel(
@@ -328,7 +315,7 @@ def train_default_model(
     check_xgboost_names(dataset)
     params = {**DEFAULT_PARAMS, **_objective(dataset), "seed": seed}
     versions = f"{metadata.version('xgboost')}|{CACHE_FORMAT}"
-    key = _hash_bytes(f"{dataset.data_hash}|{json.dumps(params, sort_keys=True)}|{versions}".encode())
+    key = hash_bytes(f"{dataset.data_hash}|{json.dumps(params, sort_keys=True)}|{versions}".encode())
     path = cache_dir() / "models" / f"{key[:24]}.ubj"
     if use_cache and (cached := _from_cache(path, dataset)) is not None:
         return cached
@@ -349,7 +336,7 @@ def train_default_model(
     raw = bytes(booster.save_raw(raw_format="ubj"))
     booster.set_param({"nthread": 1})
     details = {"seed": seed, "trees": int(booster.num_boosted_rounds()), "train_rows": len(train), "sampled": sampled}
-    model_hash = _hash_bytes(raw)
+    model_hash = hash_bytes(raw)
     if use_cache:
         write_atomically(path, raw)
         # The record is written last and names the file's hash: a file without a matching record is retrained.
@@ -358,7 +345,7 @@ def train_default_model(
                         {**details, "default": True, "cached": use_cache})
 
 
-def _check_features(expected: list[str] | None, dataset: Dataset) -> None:
+def check_features(expected: list[str] | None, dataset: Dataset) -> None:
     if expected is None:
         return
     have = dataset.feature_names
@@ -380,7 +367,7 @@ def _check_features(expected: list[str] | None, dataset: Dataset) -> None:
 
 def read_model_bytes(path: Path) -> bytes:
     """A model file's bytes, refused (one line) when it is over ``XAI_MAX_MB`` or cannot be read."""
-    from .model_check import MB, ModelLimits
+    from ..model_check import MB, ModelLimits
 
     limit = ModelLimits.from_env().max_bytes
     try:
@@ -393,243 +380,3 @@ def read_model_bytes(path: Path) -> bytes:
     except OSError as exc:
         raise InputError(f"could not read model file {path.name} ({exc.strerror or type(exc).__name__}); "
                          "check the path.") from None
-
-
-def _xgboost_sample(dataset: Dataset | None) -> dict | None:
-    if dataset is None or dataset.features.empty:
-        return None
-    rows = dataset.features.iloc[: min(16, len(dataset.features))]
-    codes = dataset.to_codes(rows)
-    return {"rows": [[None if v != v else float(v) for v in row] for row in codes.tolist()]}
-
-
-def _sklearn_sample(dataset: Dataset) -> dict | None:
-    if dataset.features.empty:
-        return None
-    rows = dataset.features.iloc[: min(16, len(dataset.features))]
-    values = [[None if pd.isna(v) else (str(v) if name in dataset.categorical else float(v))
-               for name, v in zip(dataset.feature_names, row, strict=True)]
-              for row in rows.itertuples(index=False, name=None)]
-    return {"frame": {"columns": dataset.feature_names, "rows": values, "categorical": list(dataset.categorical),
-                      "numeric": list(dataset.numeric)}}
-
-
-def read_xgboost_file(
-    path: Path, dataset: Dataset | None = None, data: bytes | None = None
-) -> tuple[xgb.Booster, dict]:
-    """An XGBoost model file and its configuration; InputError when it cannot be read.
-
-    The bytes are first checked in a child process (:mod:`explainers.model_check`: structure, sizes, and
-    libxgboost's own parse, under memory and CPU limits); only bytes that passed reach this process's XGBoost.
-    """
-    from .model_check import check_model_bytes
-
-    data = read_model_bytes(path) if data is None else data
-    fmt = "ubj" if path.suffix.lower() == ".ubj" else "json"
-    expected = {"features": len(dataset.feature_names)} if dataset is not None else None
-    check_model_bytes(data, path.name, fmt, expected, sample=_xgboost_sample(dataset))
-    xgb = xgboost()
-    try:
-        booster = xgb.Booster(model_file=bytearray(data))
-        return booster, json.loads(booster.save_config())
-    except (xgb.core.XGBoostError, ValueError, UnicodeDecodeError):
-        raise InputError(
-            f"{path.name} is not a readable XGBoost model (corrupt or truncated?); "
-            "save it again with model.save_model('model.json')."
-        ) from None
-
-
-def _load_xgboost(path: Path, dataset: Dataset) -> TabularModel:
-    data = read_model_bytes(path)
-    booster, config = read_xgboost_file(path, dataset, data)
-    objective = config["learner"]["objective"]["name"]
-    booster.set_param({"nthread": 1})
-    _check_features(booster.feature_names, dataset)
-    if booster.feature_names is None and booster.num_features() != len(dataset.feature_names):
-        raise InputError(
-            f"the model expects {booster.num_features()} features but the table has "
-            f"{len(dataset.feature_names)}; give the table the model was trained on."
-        )
-    if booster.feature_names is None:
-        booster.feature_names = dataset.feature_names
-    types = booster.feature_types or []
-    wrong = [
-        name
-        for name, kind in zip(dataset.feature_names, types, strict=False)
-        if (kind == "c") != (dataset.info[name].kind == "categorical")
-    ]
-    if wrong:
-        raise InputError(
-            "the model and the table disagree on which columns are categorical: " + ", ".join(wrong)
-            + "; give the table the model was trained on."
-        )
-    is_classifier = objective.startswith(("binary:", "multi:"))
-    if is_classifier != (dataset.task == "classification"):
-        raise InputError(
-            f"the model is a {'classifier' if is_classifier else 'regressor'} but the target "
-            f"{dataset.spec.target!r} makes this a {dataset.task} task; choose the matching target."
-        )
-    if objective.startswith("multi:"):
-        n_class = int(config["learner"]["learner_model_param"]["num_class"])
-        if n_class != len(dataset.classes):
-            raise InputError(
-                f"the model predicts {n_class} classes but the target has {len(dataset.classes)} "
-                f"({', '.join(dataset.classes)}); choose the matching target."
-            )
-    elif is_classifier and len(dataset.classes) != 2:
-        raise InputError(
-            f"the model is binary but the target has {len(dataset.classes)} classes; "
-            "choose the matching target."
-        )
-    return TabularModel(
-        booster,
-        kind="xgboost",
-        dataset=dataset,
-        classes=dataset.classes,
-        model_hash=_hash_bytes(data),
-        source=path.name,
-        details={"objective": objective, "trees": int(booster.num_boosted_rounds())},
-    )
-
-
-def _load_skops(path: Path, dataset: Dataset, trusted: tuple[str, ...] = ()) -> TabularModel:
-    """A scikit-learn model saved with skops: checked in a child process first (every type on the allow-list
-    of :mod:`explainers.model_check`, no functions; trees and other compiled-code arrays in range), then
-    loaded here from the same bytes with exactly the types the check found trusted."""
-    import skops.io as sio
-
-    from .model_check import allowed_skops_types, check_model_bytes
-
-    data = read_model_bytes(path)
-    facts = check_model_bytes(data, path.name, "skops", {"features": len(dataset.feature_names)}, trusted=trusted,
-                              sample=_sklearn_sample(dataset))
-    types = [str(t) for t in facts.get("types", [])]
-    allowed = allowed_skops_types(trusted)
-    outside = sorted(t for t in types if t not in allowed)
-    if outside:  # the child already refused these; this process checks again before it builds anything
-        raise InputError(f"{path.name} contains types that are not trusted ({', '.join(outside[:5])}); "
-                         "it was not loaded. Save the model with standard scikit-learn types only.")
-    try:
-        estimator = sio.loads(data, trusted=types)
-    except Exception:
-        raise InputError(
-            f"{path.name} is not a readable skops file (corrupt or truncated?); "
-            "save it again with skops.io.dump(model, 'model.skops')."
-        ) from None
-    _check_features(
-        [str(c) for c in getattr(estimator, "feature_names_in_", [])] or None, dataset
-    )
-    classes: tuple[str, ...] = ()
-    if dataset.task == "classification":
-        if not hasattr(estimator, "predict_proba"):
-            raise InputError(f"{path.name} has no predict_proba; a classifier must give probabilities.")
-        classes = tuple(str(c) for c in getattr(estimator, "classes_", ()))
-        if sorted(classes) != list(dataset.classes):
-            raise InputError(
-                f"the model's classes ({', '.join(classes)}) differ from the target's values "
-                f"({', '.join(dataset.classes)}); choose the matching target."
-            )
-    elif not hasattr(estimator, "predict"):
-        raise InputError(f"{path.name} has no predict method.")
-    return TabularModel(
-        estimator,
-        kind="sklearn",
-        dataset=dataset,
-        classes=classes,
-        model_hash=_hash_bytes(data),
-        source=path.name,
-        details={"type": type(estimator).__name__},
-    )
-
-
-def load_model(
-    path: str | Path, dataset: Dataset, allow_pickle: bool = False, trusted: tuple[str, ...] = ()
-) -> TabularModel:
-    """Load a model file and check it against the dataset.
-
-    Parameters
-    ----------
-    path : XGBoost ``.json`` / ``.ubj`` file, or a scikit-learn model saved with skops (``.skops``).
-    dataset : the table the model is explained on.
-    allow_pickle : load pickle/joblib files; only for trusted files on the server's own disk.
-    trusted : skops type names the operator trusts beyond skops' defaults.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"model file {path} does not exist; check the path.")
-    suffix = path.suffix.lower()
-    if suffix in (".json", ".ubj"):
-        return _load_xgboost(path, dataset)
-    if suffix == ".skops":
-        return _load_skops(path, dataset, trusted)
-    if suffix in PICKLE_SUFFIXES:
-        if not allow_pickle:
-            raise pickle_file_refusal(path.name)
-        import joblib
-
-        estimator = joblib.load(path)
-        xgb = xgboost()
-        if isinstance(estimator, xgb.XGBModel):
-            estimator = estimator.get_booster()
-        if isinstance(estimator, xgb.Booster):
-            tmp = path.with_suffix(".converted.ubj")
-            estimator.save_model(str(tmp))
-            try:
-                return _load_xgboost(tmp, dataset)
-            finally:
-                tmp.unlink(missing_ok=True)
-        classes = tuple(str(c) for c in getattr(estimator, "classes_", ()))
-        return TabularModel(estimator, "sklearn", dataset, classes, _hash_bytes(path.read_bytes()), path.name)
-    raise InputError(
-        f"{path.name}: unsupported model file {suffix!r}; give an XGBoost .json/.ubj or a .skops file."
-    )
-
-
-def _safe_name(name: str) -> str:
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(str(name)).name).strip("._") or "model"
-    return stem[-100:]
-
-
-def check_model_against_data(
-    model: str | Path | bytes,
-    dataset: Dataset,
-    name: str | None = None,
-    trusted: tuple[str, ...] = (),
-    limits: Limits | None = None,
-) -> TabularModel:
-    """Load a user's model (a path, or uploaded bytes with their file ``name``) and check it against
-    ``dataset``: features (missing, extra, order, categorical or not) and classes versus the target.
-
-    XGBoost ``.json``/``.ubj`` and skops ``.skops`` (only when skops trusts every type in it) are
-    loaded; pickle and joblib files are always refused, whatever their content. Uploaded bytes are
-    written to a private temporary folder for the loader and deleted right after loading.
-    """
-    if isinstance(model, str | Path):
-        path = Path(model)
-        if path.suffix.lower() in PICKLE_SUFFIXES:
-            raise pickle_refusal(path.name)
-        return load_model(path, dataset, allow_pickle=False, trusted=trusted)
-    limits = limits or Limits.from_env()
-    data = bytes(model)
-    shown = Path(str(name or "model")).name
-    if not data:
-        raise InputError(f"model file {shown} is empty; upload the saved model again.")
-    if len(data) > limits.max_bytes:
-        raise InputError(
-            f"model file {shown} is {megabytes(len(data))}, over the limit of {megabytes(limits.max_bytes)} "
-            "(XAI_MAX_MB)."
-        )
-    suffix = Path(shown.lower()).suffix
-    if suffix in PICKLE_SUFFIXES or looks_like_pickle(data):
-        raise pickle_refusal(shown)
-    if suffix.lstrip(".") not in MODEL_TYPES:
-        raise InputError(
-            f"{shown}: unsupported model file {suffix or '(no extension)'!r}; give an XGBoost .json/.ubj "
-            "or a scikit-learn model saved with skops (.skops)."
-        )
-    with tempfile.TemporaryDirectory(prefix="xai-model-") as folder:
-        path = Path(folder) / _safe_name(shown)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        return load_model(path, dataset, allow_pickle=False, trusted=trusted)

@@ -1,0 +1,111 @@
+"""Loading a model file of any supported kind, and checking it against a table: one small module per model
+library (``xgboost_model``, ``sklearn_model``, ...), each with ``SUFFIXES`` and a loader that returns a
+:class:`~explainers.models.core.TabularModel`."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from ..data import Dataset
+from ..errors import InputError
+from ..upload import Limits, megabytes
+from ..util import MODEL_TYPES, PICKLE_SUFFIXES, looks_like_pickle, pickle_file_refusal, pickle_refusal
+from .core import TabularModel, hash_bytes, xgboost
+from .sklearn_model import load_skops
+from .xgboost_model import load_xgboost
+
+
+def load_model(
+    path: str | Path, dataset: Dataset, allow_pickle: bool = False, trusted: tuple[str, ...] = ()
+) -> TabularModel:
+    """Load a model file and check it against the dataset.
+
+    Parameters
+    ----------
+    path : XGBoost ``.json`` / ``.ubj`` file, or a scikit-learn model saved with skops (``.skops``).
+    dataset : the table the model is explained on.
+    allow_pickle : load pickle/joblib files; only for trusted files on the server's own disk.
+    trusted : skops type names the operator trusts beyond skops' defaults.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"model file {path} does not exist; check the path.")
+    suffix = path.suffix.lower()
+    if suffix in (".json", ".ubj"):
+        return load_xgboost(path, dataset)
+    if suffix == ".skops":
+        return load_skops(path, dataset, trusted)
+    if suffix in PICKLE_SUFFIXES:
+        if not allow_pickle:
+            raise pickle_file_refusal(path.name)
+        import joblib
+
+        estimator = joblib.load(path)
+        xgb = xgboost()
+        if isinstance(estimator, xgb.XGBModel):
+            estimator = estimator.get_booster()
+        if isinstance(estimator, xgb.Booster):
+            tmp = path.with_suffix(".converted.ubj")
+            estimator.save_model(str(tmp))
+            try:
+                return load_xgboost(tmp, dataset)
+            finally:
+                tmp.unlink(missing_ok=True)
+        classes = tuple(str(c) for c in getattr(estimator, "classes_", ()))
+        return TabularModel(estimator, "sklearn", dataset, classes, hash_bytes(path.read_bytes()), path.name)
+    raise InputError(
+        f"{path.name}: unsupported model file {suffix!r}; give an XGBoost .json/.ubj or a .skops file."
+    )
+
+
+def _safe_name(name: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(str(name)).name).strip("._") or "model"
+    return stem[-100:]
+
+
+def check_model_against_data(
+    model: str | Path | bytes,
+    dataset: Dataset,
+    name: str | None = None,
+    trusted: tuple[str, ...] = (),
+    limits: Limits | None = None,
+) -> TabularModel:
+    """Load a user's model (a path, or uploaded bytes with their file ``name``) and check it against
+    ``dataset``: features (missing, extra, order, categorical or not) and classes versus the target.
+
+    XGBoost ``.json``/``.ubj`` and skops ``.skops`` (only when skops trusts every type in it) are
+    loaded; pickle and joblib files are always refused, whatever their content. Uploaded bytes are
+    written to a private temporary folder for the loader and deleted right after loading.
+    """
+    if isinstance(model, str | Path):
+        path = Path(model)
+        if path.suffix.lower() in PICKLE_SUFFIXES:
+            raise pickle_refusal(path.name)
+        return load_model(path, dataset, allow_pickle=False, trusted=trusted)
+    limits = limits or Limits.from_env()
+    data = bytes(model)
+    shown = Path(str(name or "model")).name
+    if not data:
+        raise InputError(f"model file {shown} is empty; upload the saved model again.")
+    if len(data) > limits.max_bytes:
+        raise InputError(
+            f"model file {shown} is {megabytes(len(data))}, over the limit of {megabytes(limits.max_bytes)} "
+            "(XAI_MAX_MB)."
+        )
+    suffix = Path(shown.lower()).suffix
+    if suffix in PICKLE_SUFFIXES or looks_like_pickle(data):
+        raise pickle_refusal(shown)
+    if suffix.lstrip(".") not in MODEL_TYPES:
+        raise InputError(
+            f"{shown}: unsupported model file {suffix or '(no extension)'!r}; give an XGBoost .json/.ubj "
+            "or a scikit-learn model saved with skops (.skops)."
+        )
+    with tempfile.TemporaryDirectory(prefix="xai-model-") as folder:
+        path = Path(folder) / _safe_name(shown)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        return load_model(path, dataset, allow_pickle=False, trusted=trusted)

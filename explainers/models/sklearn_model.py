@@ -1,0 +1,75 @@
+"""scikit-learn models saved with skops: checked in a child process against an allow-list of types, then loaded
+with exactly the types the check trusted; SHAP through the model-agnostic path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from ..data import Dataset
+from ..errors import InputError
+from .core import TabularModel, check_features, hash_bytes, read_model_bytes
+
+SUFFIXES = (".skops",)
+
+
+def sklearn_sample(dataset: Dataset) -> dict | None:
+    if dataset.features.empty:
+        return None
+    rows = dataset.features.iloc[: min(16, len(dataset.features))]
+    values = [[None if pd.isna(v) else (str(v) if name in dataset.categorical else float(v))
+               for name, v in zip(dataset.feature_names, row, strict=True)]
+              for row in rows.itertuples(index=False, name=None)]
+    return {"frame": {"columns": dataset.feature_names, "rows": values, "categorical": list(dataset.categorical),
+                      "numeric": list(dataset.numeric)}}
+
+
+def load_skops(path: Path, dataset: Dataset, trusted: tuple[str, ...] = ()) -> TabularModel:
+    """A scikit-learn model saved with skops: checked in a child process first (every type on the allow-list
+    of :mod:`explainers.model_check`, no functions; trees and other compiled-code arrays in range), then
+    loaded here from the same bytes with exactly the types the check found trusted."""
+    import skops.io as sio
+
+    from ..model_check import allowed_skops_types, check_model_bytes
+
+    data = read_model_bytes(path)
+    facts = check_model_bytes(data, path.name, "skops", {"features": len(dataset.feature_names)}, trusted=trusted,
+                              sample=sklearn_sample(dataset))
+    types = [str(t) for t in facts.get("types", [])]
+    allowed = allowed_skops_types(trusted)
+    outside = sorted(t for t in types if t not in allowed)
+    if outside:  # the child already refused these; this process checks again before it builds anything
+        raise InputError(f"{path.name} contains types that are not trusted ({', '.join(outside[:5])}); "
+                         "it was not loaded. Save the model with standard scikit-learn types only.")
+    try:
+        estimator = sio.loads(data, trusted=types)
+    except Exception:
+        raise InputError(
+            f"{path.name} is not a readable skops file (corrupt or truncated?); "
+            "save it again with skops.io.dump(model, 'model.skops')."
+        ) from None
+    check_features(
+        [str(c) for c in getattr(estimator, "feature_names_in_", [])] or None, dataset
+    )
+    classes: tuple[str, ...] = ()
+    if dataset.task == "classification":
+        if not hasattr(estimator, "predict_proba"):
+            raise InputError(f"{path.name} has no predict_proba; a classifier must give probabilities.")
+        classes = tuple(str(c) for c in getattr(estimator, "classes_", ()))
+        if sorted(classes) != list(dataset.classes):
+            raise InputError(
+                f"the model's classes ({', '.join(classes)}) differ from the target's values "
+                f"({', '.join(dataset.classes)}); choose the matching target."
+            )
+    elif not hasattr(estimator, "predict"):
+        raise InputError(f"{path.name} has no predict method.")
+    return TabularModel(
+        estimator,
+        kind="sklearn",
+        dataset=dataset,
+        classes=classes,
+        model_hash=hash_bytes(data),
+        source=path.name,
+        details={"type": type(estimator).__name__},
+    )

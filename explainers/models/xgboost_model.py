@@ -1,0 +1,103 @@
+"""XGBoost model files (JSON, UBJ): checked in a child process, then read by XGBoost; exact TreeSHAP comes from
+XGBoost's own ``pred_contribs`` (:mod:`explainers.attributions`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..data import Dataset
+from ..errors import InputError
+from .core import TabularModel, check_features, hash_bytes, read_model_bytes, xgboost
+
+if TYPE_CHECKING:
+    import xgboost as xgb
+
+SUFFIXES = (".json", ".ubj")
+
+
+def xgboost_sample(dataset: Dataset | None) -> dict | None:
+    if dataset is None or dataset.features.empty:
+        return None
+    rows = dataset.features.iloc[: min(16, len(dataset.features))]
+    codes = dataset.to_codes(rows)
+    return {"rows": [[None if v != v else float(v) for v in row] for row in codes.tolist()]}
+
+
+def read_xgboost_file(
+    path: Path, dataset: Dataset | None = None, data: bytes | None = None
+) -> tuple[xgb.Booster, dict]:
+    """An XGBoost model file and its configuration; InputError when it cannot be read.
+
+    The bytes are first checked in a child process (:mod:`explainers.model_check`: structure, sizes, and
+    libxgboost's own parse, under memory and CPU limits); only bytes that passed reach this process's XGBoost.
+    """
+    from ..model_check import check_model_bytes
+
+    data = read_model_bytes(path) if data is None else data
+    fmt = "ubj" if path.suffix.lower() == ".ubj" else "json"
+    expected = {"features": len(dataset.feature_names)} if dataset is not None else None
+    check_model_bytes(data, path.name, fmt, expected, sample=xgboost_sample(dataset))
+    xgb = xgboost()
+    try:
+        booster = xgb.Booster(model_file=bytearray(data))
+        return booster, json.loads(booster.save_config())
+    except (xgb.core.XGBoostError, ValueError, UnicodeDecodeError):
+        raise InputError(
+            f"{path.name} is not a readable XGBoost model (corrupt or truncated?); "
+            "save it again with model.save_model('model.json')."
+        ) from None
+
+
+def load_xgboost(path: Path, dataset: Dataset) -> TabularModel:
+    data = read_model_bytes(path)
+    booster, config = read_xgboost_file(path, dataset, data)
+    objective = config["learner"]["objective"]["name"]
+    booster.set_param({"nthread": 1})
+    check_features(booster.feature_names, dataset)
+    if booster.feature_names is None and booster.num_features() != len(dataset.feature_names):
+        raise InputError(
+            f"the model expects {booster.num_features()} features but the table has "
+            f"{len(dataset.feature_names)}; give the table the model was trained on."
+        )
+    if booster.feature_names is None:
+        booster.feature_names = dataset.feature_names
+    types = booster.feature_types or []
+    wrong = [
+        name
+        for name, kind in zip(dataset.feature_names, types, strict=False)
+        if (kind == "c") != (dataset.info[name].kind == "categorical")
+    ]
+    if wrong:
+        raise InputError(
+            "the model and the table disagree on which columns are categorical: " + ", ".join(wrong)
+            + "; give the table the model was trained on."
+        )
+    is_classifier = objective.startswith(("binary:", "multi:"))
+    if is_classifier != (dataset.task == "classification"):
+        raise InputError(
+            f"the model is a {'classifier' if is_classifier else 'regressor'} but the target "
+            f"{dataset.spec.target!r} makes this a {dataset.task} task; choose the matching target."
+        )
+    if objective.startswith("multi:"):
+        n_class = int(config["learner"]["learner_model_param"]["num_class"])
+        if n_class != len(dataset.classes):
+            raise InputError(
+                f"the model predicts {n_class} classes but the target has {len(dataset.classes)} "
+                f"({', '.join(dataset.classes)}); choose the matching target."
+            )
+    elif is_classifier and len(dataset.classes) != 2:
+        raise InputError(
+            f"the model is binary but the target has {len(dataset.classes)} classes; "
+            "choose the matching target."
+        )
+    return TabularModel(
+        booster,
+        kind="xgboost",
+        dataset=dataset,
+        classes=dataset.classes,
+        model_hash=hash_bytes(data),
+        source=path.name,
+        details={"objective": objective, "trees": int(booster.num_boosted_rounds())},
+    )
