@@ -1113,8 +1113,7 @@ def check_model_bytes(
             _CACHE[key] = _CACHE.pop(key)
             return dict(_CACHE[key])
     if len(data) > limits.max_bytes:
-        raise InputError(f"model file {shown} is over the limit of {limits.max_bytes // MB:,} MB (XAI_MAX_MB); "
-                         "it was not loaded.")
+        raise InputError(key="errors.models.check_too_big", name=shown, limit=limits.max_bytes // MB)
     answer = _run_child(line, data, limits)
     if answer.get("ok") and isinstance(answer.get("facts"), dict):
         facts = answer["facts"]
@@ -1136,7 +1135,7 @@ def check_model_bytes(
     else:
         reason = str(answer.get("reason") or "could not be checked (its reader stopped without an answer)")
     reason = " ".join(reason.split())[:400]
-    raise InputError(f"model file {shown} {reason}; it was not loaded. {advice}")
+    raise InputError(key="errors.models.check_failed", name=shown, reason=reason, advice=advice)
 
 
 ADVICE = {
