@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..data import Dataset
 from ..errors import InputError
+from ..messages import Message
 from ..util import sample_positions, write_atomically
 
 ModelKind = Literal["xgboost", "sklearn"]
@@ -242,9 +243,9 @@ def check_split_size(dataset: Dataset) -> None:
     """InputError (one line) when the table is too small to split into training and test rows."""
     rows, needed = len(dataset.features), minimum_rows(dataset)
     if rows < needed:
-        kind = f" for {len(dataset.classes)} classes" if dataset.task == "classification" else ""
-        raise InputError(f"the table has {rows:,} row{'s' if rows != 1 else ''}; splitting it into training and "
-                         f"test rows (80/20) needs at least {needed:,}{kind}. Add rows.")
+        kind = Message("errors.models.for_classes", classes=len(dataset.classes)) if dataset.task == "classification" \
+            else ""
+        raise InputError(key="errors.models.too_few_rows", rows=rows, needed=needed, kind=kind)
 
 
 def train_test_indices(dataset: Dataset, seed: int = DEFAULT_SEED) -> tuple[np.ndarray, np.ndarray]:
@@ -279,7 +280,7 @@ def check_xgboost_names(dataset: Dataset) -> None:
     """XGBoost cannot use column names with [, ] or <; say which ones to rename."""
     bad = [c for c in dataset.feature_names if any(ch in c for ch in XGBOOST_FORBIDDEN)]
     if bad:
-        raise InputError("XGBoost cannot use column names that contain [, ] or <: " + ", ".join(bad) + "; rename them.")
+        raise InputError(key="errors.models.bad_names", columns=", ".join(bad))
 
 
 def _default_source(sampled: bool) -> str:
@@ -353,16 +354,13 @@ def check_features(expected: list[str] | None, dataset: Dataset) -> None:
     extra = [c for c in have if c not in expected]
     problems = []
     if missing:
-        problems.append("missing from the table: " + ", ".join(missing))
+        problems.append(Message("errors.models.features_missing", columns=", ".join(missing)))
     if extra:
-        problems.append("not used by the model: " + ", ".join(extra))
+        problems.append(Message("errors.models.features_unused", columns=", ".join(extra)))
     if not problems and list(expected) != have:
-        problems.append("in another order: the model expects " + ", ".join(expected))
+        problems.append(Message("errors.models.features_order", columns=", ".join(expected)))
     if problems:
-        raise InputError(
-            "the model's features do not match the table (" + "; ".join(problems)
-            + "); give the table the model was trained on."
-        )
+        raise InputError(key="errors.models.features_mismatch", problems=tuple(problems))
 
 
 def read_model_bytes(path: Path) -> bytes:
@@ -373,10 +371,9 @@ def read_model_bytes(path: Path) -> bytes:
     try:
         size = path.stat().st_size
         if size > limit:
-            raise InputError(f"model file {path.name} is {size / MB:,.1f} MB, over the limit of {limit / MB:,.0f} MB "
-                             "(XAI_MAX_MB); give a smaller model.")
+            raise InputError(key="errors.models.too_big", name=path.name, size=size / MB, limit=limit / MB)
         with path.open("rb") as handle:
             return handle.read(limit + 1)
     except OSError as exc:
-        raise InputError(f"could not read model file {path.name} ({exc.strerror or type(exc).__name__}); "
-                         "check the path.") from None
+        raise InputError(key="errors.models.unreadable", name=path.name,
+                         reason=exc.strerror or type(exc).__name__) from None
