@@ -51,8 +51,14 @@ def load(lang: str) -> dict[str, str]:
 
 
 def _shown(value: object, lang: str) -> object:
-    """A parameter as the message shows it: whole numbers with the language's thousands mark, other numbers with
-    up to one decimal in the language's format, anything else as it is."""
+    """A parameter as the message shows it: a message (anything with ``text(lang)``, or a tuple of them) in
+    ``lang``, whole numbers with the language's thousands mark, other numbers with up to one decimal in the
+    language's format, anything else as it is."""
+    text = getattr(value, "text", None)
+    if callable(text):  # a message (or an error) given as a parameter: in the same language
+        return text(lang)
+    if isinstance(value, tuple) and value and all(callable(getattr(v, "text", None)) for v in value):
+        return "; ".join(v.text(lang) for v in value)  # several messages, one after the other
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
     from babel.numbers import format_decimal
@@ -65,3 +71,28 @@ def render(key: str, lang: str, params: Mapping[str, object]) -> str:
     """The message ``key`` in ``lang`` (else in English, else the key itself) with ``params`` filled in."""
     template = load(lang).get(key) or load(DEFAULT_LANGUAGE).get(key) or key
     return template.format(**{name: _shown(value, lang) for name, value in params.items()})
+
+
+class Message(str):
+    """One catalogue message with its parameters: as a ``str`` it is the English text (so it can be stored, compared
+    and written to JSON like any text); :meth:`text` renders it in any language. The engine's notices are these."""
+
+    def __new__(cls, key: str, /, **params: object) -> Message:
+        self = super().__new__(cls, render(key, DEFAULT_LANGUAGE, params))
+        self.key = key
+        self.params = params
+        return self
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, object]]:  # pickling rebuilds it from its key
+        return (self.key,), self.params
+
+    def text(self, lang: str | None = None) -> str:
+        """The message in ``lang`` (English when there is no such catalogue)."""
+        return render(self.key, lang or DEFAULT_LANGUAGE, self.params)
+
+
+def in_language(message: object, lang: str | None) -> str:
+    """A message, a notice or an error in ``lang`` when it has a catalogue key (anything with ``text(lang)``),
+    else as it is written."""
+    text = getattr(message, "text", None)
+    return text(lang) if callable(text) else str(message)

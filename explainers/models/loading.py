@@ -32,7 +32,7 @@ def load_model(
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"model file {path} does not exist; check the path.")
+        raise InputError(key="errors.models.missing", path=path)
     suffix = path.suffix.lower()
     if suffix in (".json", ".ubj"):
         return load_xgboost(path, dataset)
@@ -89,12 +89,10 @@ def check_model_against_data(
     data = bytes(model)
     shown = Path(str(name or "model")).name
     if not data:
-        raise InputError(f"model file {shown} is empty; upload the saved model again.")
+        raise InputError(key="errors.models.empty", name=shown)
     if len(data) > limits.max_bytes:
-        raise InputError(
-            f"model file {shown} is {megabytes(len(data))}, over the limit of {megabytes(limits.max_bytes)} "
-            "(XAI_MAX_MB)."
-        )
+        raise InputError(key="errors.models.upload_too_big", name=shown, size=megabytes(len(data)),
+                         limit=megabytes(limits.max_bytes))
     suffix = Path(shown.lower()).suffix
     if suffix in PICKLE_SUFFIXES or looks_like_pickle(data):
         raise pickle_refusal(shown)

@@ -40,30 +40,24 @@ def load_skops(path: Path, dataset: Dataset, trusted: tuple[str, ...] = ()) -> T
     allowed = allowed_skops_types(trusted)
     outside = sorted(t for t in types if t not in allowed)
     if outside:  # the child already refused these; this process checks again before it builds anything
-        raise InputError(f"{path.name} contains types that are not trusted ({', '.join(outside[:5])}); "
-                         "it was not loaded. Save the model with standard scikit-learn types only.")
+        raise InputError(key="errors.models.untrusted_types", name=path.name, types=', '.join(outside[:5]))
     try:
         estimator = sio.loads(data, trusted=types)
     except Exception:
-        raise InputError(
-            f"{path.name} is not a readable skops file (corrupt or truncated?); "
-            "save it again with skops.io.dump(model, 'model.skops')."
-        ) from None
+        raise InputError(key="errors.models.bad_skops", name=path.name) from None
     check_features(
         [str(c) for c in getattr(estimator, "feature_names_in_", [])] or None, dataset
     )
     classes: tuple[str, ...] = ()
     if dataset.task == "classification":
         if not hasattr(estimator, "predict_proba"):
-            raise InputError(f"{path.name} has no predict_proba; a classifier must give probabilities.")
+            raise InputError(key="errors.models.no_predict_proba", name=path.name)
         classes = tuple(str(c) for c in getattr(estimator, "classes_", ()))
         if sorted(classes) != list(dataset.classes):
-            raise InputError(
-                f"the model's classes ({', '.join(classes)}) differ from the target's values "
-                f"({', '.join(dataset.classes)}); choose the matching target."
-            )
+            raise InputError(key="errors.models.other_classes", classes=', '.join(classes),
+                             values=', '.join(dataset.classes))
     elif not hasattr(estimator, "predict"):
-        raise InputError(f"{path.name} has no predict method.")
+        raise InputError(key="errors.models.no_predict", name=path.name)
     return TabularModel(
         estimator,
         kind="sklearn",

@@ -44,10 +44,7 @@ def read_xgboost_file(
         booster = xgb.Booster(model_file=bytearray(data))
         return booster, json.loads(booster.save_config())
     except (xgb.core.XGBoostError, ValueError, UnicodeDecodeError):
-        raise InputError(
-            f"{path.name} is not a readable XGBoost model (corrupt or truncated?); "
-            "save it again with model.save_model('model.json')."
-        ) from None
+        raise InputError(key="errors.models.bad_xgboost", name=path.name) from None
 
 
 def load_xgboost(path: Path, dataset: Dataset) -> TabularModel:
@@ -57,10 +54,8 @@ def load_xgboost(path: Path, dataset: Dataset) -> TabularModel:
     booster.set_param({"nthread": 1})
     check_features(booster.feature_names, dataset)
     if booster.feature_names is None and booster.num_features() != len(dataset.feature_names):
-        raise InputError(
-            f"the model expects {booster.num_features()} features but the table has "
-            f"{len(dataset.feature_names)}; give the table the model was trained on."
-        )
+        raise InputError(key="errors.models.feature_count", expected=booster.num_features(),
+                         found=len(dataset.feature_names))
     if booster.feature_names is None:
         booster.feature_names = dataset.feature_names
     types = booster.feature_types or []
@@ -70,28 +65,18 @@ def load_xgboost(path: Path, dataset: Dataset) -> TabularModel:
         if (kind == "c") != (dataset.info[name].kind == "categorical")
     ]
     if wrong:
-        raise InputError(
-            "the model and the table disagree on which columns are categorical: " + ", ".join(wrong)
-            + "; give the table the model was trained on."
-        )
+        raise InputError(key="errors.models.categorical_mismatch", columns=", ".join(wrong))
     is_classifier = objective.startswith(("binary:", "multi:"))
     if is_classifier != (dataset.task == "classification"):
-        raise InputError(
-            f"the model is a {'classifier' if is_classifier else 'regressor'} but the target "
-            f"{dataset.spec.target!r} makes this a {dataset.task} task; choose the matching target."
-        )
+        raise InputError(key="errors.models.classifier_vs_regression" if is_classifier
+                         else "errors.models.regressor_vs_classification", target=dataset.spec.target)
     if objective.startswith("multi:"):
         n_class = int(config["learner"]["learner_model_param"]["num_class"])
         if n_class != len(dataset.classes):
-            raise InputError(
-                f"the model predicts {n_class} classes but the target has {len(dataset.classes)} "
-                f"({', '.join(dataset.classes)}); choose the matching target."
-            )
+            raise InputError(key="errors.models.class_count", expected=n_class, found=len(dataset.classes),
+                             classes=', '.join(dataset.classes))
     elif is_classifier and len(dataset.classes) != 2:
-        raise InputError(
-            f"the model is binary but the target has {len(dataset.classes)} classes; "
-            "choose the matching target."
-        )
+        raise InputError(key="errors.models.binary", found=len(dataset.classes))
     return TabularModel(
         booster,
         kind="xgboost",
