@@ -13,8 +13,15 @@ from ..data import Dataset
 from ..errors import InputError
 from ..upload import Limits, megabytes
 from ..util import MODEL_TYPES, PICKLE_SUFFIXES, looks_like_pickle, pickle_file_refusal, pickle_refusal
+from .catboost_model import SUFFIXES as CATBOOST_SUFFIXES
+from .catboost_model import load_catboost
 from .core import TabularModel, hash_bytes, xgboost
+from .lightgbm_model import SUFFIXES as LIGHTGBM_SUFFIXES
+from .lightgbm_model import load_lightgbm, looks_like_lightgbm_json
+from .onnx_model import SUFFIXES as ONNX_SUFFIXES
+from .onnx_model import load_onnx
 from .sklearn_model import load_skops
+from .xgboost_model import SUFFIXES as XGBOOST_SUFFIXES
 from .xgboost_model import load_xgboost
 
 
@@ -25,7 +32,8 @@ def load_model(
 
     Parameters
     ----------
-    path : XGBoost ``.json`` / ``.ubj`` file, or a scikit-learn model saved with skops (``.skops``).
+    path : XGBoost ``.json`` / ``.ubj``, LightGBM ``.txt`` (or its ``dump_model()`` JSON), CatBoost ``.cbm``,
+        ONNX ``.onnx``, or a scikit-learn model saved with skops (``.skops``).
     dataset : the table the model is explained on.
     allow_pickle : load pickle/joblib files; only for trusted files on the server's own disk.
     trusted : skops type names the operator trusts beyond skops' defaults.
@@ -34,8 +42,16 @@ def load_model(
     if not path.exists():
         raise InputError(key="errors.models.missing", path=path)
     suffix = path.suffix.lower()
-    if suffix in (".json", ".ubj"):
+    if suffix == ".json" and looks_like_lightgbm_json(_head(path)):
+        return load_lightgbm(path, dataset)
+    if suffix in XGBOOST_SUFFIXES:
         return load_xgboost(path, dataset)
+    if suffix in LIGHTGBM_SUFFIXES:
+        return load_lightgbm(path, dataset)
+    if suffix in CATBOOST_SUFFIXES:
+        return load_catboost(path, dataset)
+    if suffix in ONNX_SUFFIXES:
+        return load_onnx(path, dataset)
     if suffix == ".skops":
         return load_skops(path, dataset, trusted)
     if suffix in PICKLE_SUFFIXES:
@@ -56,9 +72,16 @@ def load_model(
                 tmp.unlink(missing_ok=True)
         classes = tuple(str(c) for c in getattr(estimator, "classes_", ()))
         return TabularModel(estimator, "sklearn", dataset, classes, hash_bytes(path.read_bytes()), path.name)
-    raise InputError(
-        f"{path.name}: unsupported model file {suffix!r}; give an XGBoost .json/.ubj or a .skops file."
-    )
+    raise InputError(key="errors.models.unsupported_file", name=path.name, suffix=repr(suffix))
+
+
+def _head(path: Path) -> bytes:
+    """The first bytes of a file, to tell a LightGBM JSON dump from an XGBoost JSON model."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(512)
+    except OSError:
+        return b""
 
 
 def _safe_name(name: str) -> str:
@@ -97,10 +120,7 @@ def check_model_against_data(
     if suffix in PICKLE_SUFFIXES or looks_like_pickle(data):
         raise pickle_refusal(shown)
     if suffix.lstrip(".") not in MODEL_TYPES:
-        raise InputError(
-            f"{shown}: unsupported model file {suffix or '(no extension)'!r}; give an XGBoost .json/.ubj "
-            "or a scikit-learn model saved with skops (.skops)."
-        )
+        raise InputError(key="errors.models.unsupported_upload", name=shown, suffix=repr(suffix or '(no extension)'))
     with tempfile.TemporaryDirectory(prefix="xai-model-") as folder:
         path = Path(folder) / _safe_name(shown)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
