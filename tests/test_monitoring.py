@@ -356,3 +356,85 @@ def test_the_report_gains_a_monitoring_section_with_the_alerts(credit, reference
     assert "<b>" not in markdown and "shifted &lt;b&gt;" in markdown
     assert "Monitoring" in report.to_bytes("html").decode()
     assert report.to_bytes("pdf").startswith(b"%PDF")
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Batch outputs joined back (--keep), one folder grouped by period (--by), tables too large to load whole
+
+
+@pytest.mark.slow
+def test_batch_keeps_columns_and_one_folder_groups_into_a_timeline(credit, tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("XAI_BATCH_ROOT", raising=False)
+    model_path = tmp_path / "model.json"
+    credit.model.estimator.save_model(model_path)
+    _, test = train_test_indices(credit.dataset)
+    months = []
+    for i, month in enumerate(("2026-01", "2026-02", "2026-03")):
+        frame = raw_rows(credit.dataset, test)
+        if month == "2026-03":  # the last month's applicants earn more: Income drifts, nothing else does
+            frame["Income"] = frame["Income"] + float(credit.dataset.features["Income"].std())
+        frame.insert(0, "application_id", np.arange(len(frame), dtype="int64") + 10_000 * (i + 1))
+        frame["month"] = month
+        months.append(frame)
+    table = pd.concat(months, ignore_index=True)
+    table.to_parquet(tmp_path / "current.parquet", row_group_size=300)
+    out = tmp_path / "out"
+    assert main(["batch", "--data", str(tmp_path / "current.parquet"), "--model", str(model_path), "--out", str(out),
+                 "--target", "Status", "--workers", "1", "--keep", "application_id,month"]) == 0
+    capsys.readouterr()
+    from explainers.batch import KEY, open_results
+
+    results = open_results(out)
+    stored = pd.concat([pd.read_parquet(p) for p in results.files], ignore_index=True).sort_values(KEY)
+    assert stored["application_id"].dtype == "int64"  # unchanged: the input's own type and values
+    assert stored["application_id"].tolist() == table["application_id"].tolist()
+    assert stored["month"].tolist() == table["month"].tolist()
+    assert results.kept == ["application_id", "month"]
+    assert results.periods("month").to_dict() == {"2026-01": len(test), "2026-02": len(test), "2026-03": len(test)}
+
+    assert main(["monitor", "--data", "credit", "--current", str(out), "--by", "month", "--format", "json"]) == 3
+    report = json.loads(capsys.readouterr().out)
+    assert report["timeline"]["periods"] == ["2026-01", "2026-02", "2026-03"]
+    by_period = {r["name"]: {f["feature"]: f for f in r["features"]} for r in report["results"]}
+    march = by_period["2026-03"]
+    assert march["Income"]["alert"] in ALERTING
+    assert all(f["alert"] not in ALERTING for name, f in march.items() if name != "Income")
+    for month in ("2026-01", "2026-02"):  # the reference's own test rows: nothing drifts
+        assert all(f["alert"] not in ALERTING for f in by_period[month].values())
+    # A period equals monitoring that month's rows from a file.
+    ref = prepare_reference(credit.dataset, credit.model)
+    from_file = monitor(ref, align(months[2], credit.dataset, "2026-03"))
+    assert march["Income"]["psi"] == pytest.approx(
+        next(d.psi for d in from_file.features if d.feature == "Income"), abs=1e-9)
+
+    assert main(["monitor", "--data", "credit", "--current", str(out), "--by", "Income"]) == 2
+    assert "--keep Income" in capsys.readouterr().err
+    assert main(["batch", "--data", str(tmp_path / "current.parquet"), "--model", str(model_path), "--out",
+                 str(tmp_path / "out2"), "--keep", "client", "--lang", "pt-BR"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "não está nos dados" in err[0]
+
+
+def test_large_parquet_files_are_sampled_by_position_without_loading_them_whole(credit, tmp_path):
+    from explainers.monitoring.inputs import read_parquet_files, read_path
+    from explainers.util import sample_positions
+
+    frames = [raw_rows(credit.dataset, np.arange(start, start + 400)) for start in (0, 400, 800)]
+    for i, frame in enumerate(frames):
+        frame["unused_text"] = "x" * 50  # a column the reference does not need is never read
+        frame.to_parquet(tmp_path / f"part-{i}.parquet", row_group_size=64)
+    paths = sorted(tmp_path.glob("part-*.parquet"))
+    sampled = read_parquet_files(paths, credit.dataset, "parts", rows=500, seed=4)
+    whole = pd.concat(frames, ignore_index=True)
+    expected = align(whole.iloc[sample_positions(len(whole), 500, 4)].reset_index(drop=True), credit.dataset, "parts")
+    pd.testing.assert_frame_equal(sampled.features, expected.features)
+    assert sampled.rows == 500 and sampled.total_rows == 1200
+    assert sampled.notices == ("sampled:500:1200",)
+    # A glob and a folder of Parquet files are one table; under the sample size every row is read.
+    glob = read_path(str(tmp_path / "part-*.parquet"), credit.dataset)
+    folder = read_path(tmp_path, credit.dataset)
+    full = align(whole, credit.dataset, "parts")
+    pd.testing.assert_frame_equal(glob.features, full.features)
+    pd.testing.assert_frame_equal(folder.features, full.features)
+    with pytest.raises(InputError, match="no file matches"):
+        read_path(str(tmp_path / "nothing-*.parquet"), credit.dataset)

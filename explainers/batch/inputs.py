@@ -41,25 +41,22 @@ def input_files(data: str) -> tuple[list[Path], str]:
         candidates = sorted(Path(p) for p in glob.glob(os.path.expanduser(data), recursive=True) if Path(p).is_file())
         candidates = [p for p in candidates if file_kind(p)]
         if not candidates:
-            raise InputError(f"no .parquet or .csv file matches {data!r}; check the pattern.")
+            raise InputError(key="errors.batch.no_match", pattern=data)
     elif path.is_dir():
         candidates = sorted(p for p in path.iterdir() if p.is_file() and file_kind(p) and not p.name.startswith("."))
         if not candidates:
-            raise InputError(f"folder {data} holds no .parquet or .csv file; check the path.")
+            raise InputError(key="errors.batch.empty_folder", folder=data)
     elif path.is_file():
         if path.name.lower().endswith((".gz", ".bz2", ".zip", ".xz", ".zst")):
-            raise InputError(
-                f"{path.name} is compressed and cannot be split into partitions; decompress it or convert it "
-                "to Parquet."
-            )
+            raise InputError(key="errors.batch.compressed", name=path.name)
         if file_kind(path) is None:
-            raise InputError(f"{path.name}: unsupported file type {path.suffix!r}; give .csv or .parquet files.")
+            raise InputError(key="errors.batch.unsupported", name=path.name, suffix=repr(path.suffix))
         candidates = [path]
     else:
-        raise InputError(f"data file {data} does not exist; check the path or the glob pattern.")
+        raise InputError(key="errors.batch.missing", data=data)
     kinds = {file_kind(p) for p in candidates}
     if len(kinds) > 1:
-        raise InputError("the input mixes CSV and Parquet files; give files of one kind.")
+        raise InputError(key="errors.batch.mixed")
     return candidates, kinds.pop()
 
 
@@ -72,7 +69,8 @@ def hash_files(paths: list[Path]) -> str:
                 while chunk := handle.read(HASH_CHUNK):
                     digest.update(chunk)
         except OSError as exc:
-            raise InputError(f"could not read {path} ({exc.strerror or type(exc).__name__}); check it.") from None
+            raise InputError(key="errors.batch.unreadable", path=path,
+                             reason=exc.strerror or type(exc).__name__) from None
     return digest.hexdigest()
 
 
@@ -120,8 +118,8 @@ class Source:
             )
         except pa.ArrowInvalid as exc:
             reason = str(exc).splitlines()[0][:160]
-            raise InputError(f"{Path(self.paths[i]).name}: could not parse bytes {piece['byte_start']:,}-"
-                             f"{piece['byte_stop']:,} ({reason}); check the file.") from None
+            raise InputError(key="errors.batch.bad_bytes", name=Path(self.paths[i]).name, start=piece['byte_start'],
+                             stop=piece['byte_stop'], reason=reason) from None
         return table.to_pandas()
 
 
@@ -169,14 +167,14 @@ def describe_files(files: list[Path], fmt: str) -> Source:
                     rows.append(int(parquet.metadata.num_rows))
             except Exception as exc:  # pyarrow raises several types for a file that is not Parquet
                 reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-                raise InputError(f"{path.name} is not a readable Parquet file ({reason}); check it.") from None
+                raise InputError(key="errors.batch.bad_parquet", name=path.name, reason=reason) from None
         else:
             with open(path, "rb") as handle:
                 header = handle.readline()
                 header_ends.append(handle.tell())
             text = header.decode("utf-8-sig", errors="replace").rstrip("\r\n")
             if not text.strip():
-                raise InputError(f"{path.name} has no header row; the first line must name the columns.")
+                raise InputError(key="errors.batch.no_header", name=path.name)
             delimiter = _sniff_delimiter(text)
             names = tuple(next(csv.reader([text], delimiter=delimiter)))
             delimiters.append(delimiter)
@@ -187,10 +185,26 @@ def describe_files(files: list[Path], fmt: str) -> Source:
             columns = names
         elif set(names) != set(columns):
             differ = sorted(set(names) ^ set(columns))
-            raise InputError(f"{path.name} has other columns than {files[0].name} ({', '.join(differ[:8])}); "
-                             "give files with the same columns.")
+            raise InputError(key="errors.batch.other_columns", name=path.name, first=files[0].name,
+                             columns=', '.join(differ[:8]))
     return Source(fmt, tuple(str(p) for p in files), tuple(rows), tuple(delimiters), tuple(header_ends),
                    tuple(headers), columns or ())
+
+
+def column_types(source: Source, names) -> dict:
+    """Arrow types of columns copied to the output unchanged: the first Parquet file's, text for CSV (which is
+    read as text)."""
+    import pyarrow as pa
+
+    if not names:
+        return {}
+    if source.fmt != "parquet":
+        return dict.fromkeys(names, pa.string())
+    import pyarrow.parquet as pq
+
+    with pq.ParquetFile(source.paths[0]) as parquet:
+        schema = parquet.schema_arrow
+    return {name: schema.field(name).type for name in names}
 
 
 def parquet_pieces(source: Source, partition_rows: int) -> list[dict]:

@@ -35,31 +35,29 @@ def _load_manifest(folder: Path) -> dict | None:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        raise InputError(f"{path} cannot be read; use another --out.") from None
+        raise InputError(key="errors.batch.unreadable_manifest", path=path) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise InputError(f"{path} is not a batch manifest; use another --out.")
+        raise InputError(key="errors.batch.not_manifest", path=path)
     return manifest
 
 
 def check_existing(out: Path, data_hash: str, model_hash: str, settings: dict) -> dict | None:
     """The manifest of an earlier run of the same command into ``out``; refuses anything else there."""
     if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out} is a file; give a folder.")
+        raise InputError(key="errors.batch.out_is_file", out=out)
     manifest = _load_manifest(out) if out.is_dir() else None
     if manifest is None:
         if out.is_dir() and any(not TEMP_NAME.match(p.name) for p in out.iterdir()):
-            raise InputError(f"--out {out} is not empty and holds no batch manifest; give a new or empty folder.")
+            raise InputError(key="errors.batch.out_not_empty", out=out)
         return None
     if manifest["data"]["sha256"] != data_hash or manifest["model"]["sha256"] != model_hash:
         which = "data" if manifest["data"]["sha256"] != data_hash else "model"
-        raise InputError(f"{out} holds results of another {which} (SHA-256 {manifest[which]['sha256'][:12]}…); "
-                         "use another --out for this run.")
+        raise InputError(key="errors.batch.other_input", out=out, which=which, sha=manifest[which]['sha256'][:12])
     differ = [k for k, v in settings.items() if manifest.get("settings", {}).get(k) != v]
     if differ:
         name = differ[0]
-        raise InputError(f"{out} holds a run with another {name.replace('_', ' ')} "
-                         f"({manifest['settings'].get(name)!r}, not {settings[name]!r}); run with the same options "
-                         "to finish it, or use another --out.")
+        raise InputError(key="errors.batch.other_settings", out=out, name=name,
+                         before=repr(manifest['settings'].get(name)), now=repr(settings[name]))
     return manifest
 
 

@@ -27,6 +27,7 @@ class BatchOptions:
     seed: int = 0
     lang: str = "en"
     device: str = "auto"
+    keep: tuple[str, ...] = ()  # input columns copied to the output unchanged (identifiers, periods)
     stop_after: int | None = None  # stop once this many partitions finished (tests: a simulated interruption)
     log: Callable[[str], None] | None = None  # progress lines; default: standard error
 

@@ -15,7 +15,7 @@ from ..data import Dataset, FeatureInfo, feature_schema
 from ..errors import InputError
 from ..models import load_model, read_xgboost_file
 from ..spec import DatasetSpec, load_spec
-from .inputs import Source, csv_pieces, parquet_pieces, reference_rows, scan_piece
+from .inputs import Source, column_types, csv_pieces, parquet_pieces, reference_rows, scan_piece
 from .names import BASE_COLUMN, KEY, OUTPUT_COLUMNS, SHAP_PREFIX
 from .options import BatchOptions
 from .tasks import Context, arrow_schema, predict, target_column
@@ -34,12 +34,9 @@ class BoosterInfo:
 def check_model_path(model: str) -> Path:
     path = Path(model).expanduser()
     if not path.exists():
-        raise InputError(f"model file {model} does not exist; check the path.")
+        raise InputError(key="errors.models.missing", path=model)
     if path.suffix.lower() not in (".json", ".ubj"):
-        raise InputError(
-            f"{path.name}: batch explanations need an XGBoost model saved as .json or .ubj "
-            "(model.save_model('model.json')); other models have no exact TreeSHAP to run in batch."
-        )
+        raise InputError(key="errors.batch.needs_xgboost", name=path.name)
     return path
 
 
@@ -75,10 +72,10 @@ def resolve_spec(options: BatchOptions, files: list[Path]):
     if options.spec:
         path = Path(options.spec).expanduser()
         if not path.exists():
-            raise InputError(f"spec file {options.spec} does not exist; check the path.")
+            raise InputError(key="errors.spec.missing", path=options.spec)
         spec = load_spec(path)
         if options.target is not None and options.target != spec.target:
-            raise InputError(f"the spec names target {spec.target!r}, not {options.target!r}; make them agree.")
+            raise InputError(key="errors.spec.target_differs", target=spec.target, asked=options.target)
         return spec, hashlib.sha256(path.read_bytes()).hexdigest()
     beside = files[0].with_suffix(".toml") if len(files) == 1 else None
     if beside is not None and beside.exists():
@@ -98,30 +95,40 @@ def resolve_columns(options, spec, info: BoosterInfo, source: Source) -> tuple[l
     target = options.target or (spec.target if spec is not None else None)
     if target is not None and target not in columns:
         if options.target is not None:
-            raise InputError(f"target column {target!r} is not in the data; choose one of: "
-                             + ", ".join(columns[:20]) + ".")
+            raise InputError(key="errors.batch.no_target", target=target, columns=", ".join(columns[:20]))
         target = None  # the spec's target is optional in a batch: the rows are explained all the same
     if info.features is not None:
         features = info.features
         missing = [c for c in features if c not in columns]
         if missing:
-            raise InputError("the data lack the model's feature columns: " + ", ".join(missing[:10])
-                             + "; give the table the model was trained on.")
+            raise InputError(key="errors.batch.missing_features", columns=", ".join(missing[:10]))
     else:
         dropped = set(spec.drop) if spec is not None else set()
         features = [c for c in columns if c != target and c not in dropped and c != KEY]
         if len(features) != info.num_features:
-            raise InputError(f"the model expects {info.num_features} features but the data have {len(features)} "
-                             "columns besides the target; give the table the model was trained on.")
+            raise InputError(key="errors.batch.feature_count", expected=info.num_features, found=len(features))
     if target in features:
-        raise InputError(f"target column {target!r} is one of the model's features; choose another target.")
+        raise InputError(key="errors.batch.target_is_feature", target=target)
     clashes = [c for c in [*features, target] if c is not None and (c in (KEY, BASE_COLUMN, *OUTPUT_COLUMNS)
                                                                     or c.startswith(SHAP_PREFIX))]
     if clashes:
-        raise InputError(f"column {clashes[0]!r} clashes with an output column ({KEY}, prediction, score, "
-                         f"{SHAP_PREFIX}*); rename it.")
+        raise InputError(key="errors.batch.clash", column=clashes[0], key_column=KEY, prefix=SHAP_PREFIX)
     return list(features), target
 
+
+
+def resolve_kept(options, source: Source, features: list[str], target: str | None) -> list[str]:
+    """The ``--keep`` columns: in the data, not a feature or the target, no clash with an output column."""
+    kept = list(dict.fromkeys(options.keep))
+    for name in kept:
+        if name not in source.columns:
+            raise InputError(key="errors.batch_keep.missing", column=name,
+                             columns=", ".join(list(source.columns)[:20]))
+        if name in features or name == target:
+            raise InputError(key="errors.batch_keep.feature", column=name)
+        if name in (KEY, BASE_COLUMN, *OUTPUT_COLUMNS) or name.startswith(SHAP_PREFIX):
+            raise InputError(key="errors.batch_keep.clash", column=name, key_column=KEY, prefix=SHAP_PREFIX)
+    return kept
 
 
 def _classes(info: BoosterInfo, spec, labels: list[str] | None, notices: list[str]) -> tuple[str, ...]:
@@ -138,7 +145,8 @@ def _classes(info: BoosterInfo, spec, labels: list[str] | None, notices: list[st
 
 
 
-def build_context(options, spec, info, source, pieces, schema_doc, features, target, data_hash, model_path):
+def build_context(options, spec, info, source, pieces, schema_doc, features, target, data_hash, model_path,
+                  kept=()):
     """The typed schema Dataset (a small sample of rows), the loaded model, and what the workers need."""
     task = task_of(info)
     columns = [*features, target] if target else list(features)
@@ -184,7 +192,8 @@ def build_context(options, spec, info, source, pieces, schema_doc, features, tar
     model.details.pop("gpu_booster", None)
     ctx = Context(model=model, source=source, target=target, where=options.where,
                    counterfactuals=options.counterfactuals, seed=options.seed, device=options.device,
-                   arrow_schema=arrow_schema(dataset, target, model.is_classifier))
+                   arrow_schema=arrow_schema(dataset, target, model.is_classifier, column_types(source, kept)),
+                   keep=tuple(kept))
     return ctx, raw
 
 
@@ -215,19 +224,19 @@ def plan_partitions(client, options, info, source, features, target, spec, notic
                 piece["index"], piece["offset"] = index, offset
                 offset += piece["rows"]
     if not pieces or sum(p["rows"] for p in pieces) == 0:
-        raise InputError("the data have no rows; give files with at least one data row.")
+        raise InputError(key="errors.batch.no_rows")
     class_labels = sorted(values[target]) if labels else None
     if labels and not class_labels:
         class_labels = None
     classes = _classes(info, spec, class_labels, notices)
     expected = info.num_class if info.objective.startswith("multi:") else (2 if classifier else 0)
     if classifier and len(classes) != expected:
-        raise InputError(f"the model predicts {expected} classes but the target {target!r} has {len(classes)} "
-                         f"({', '.join(classes[:10])}); choose the matching target.")
+        raise InputError(key="errors.batch.class_count", expected=expected, target=target, found=len(classes),
+                         classes=', '.join(classes[:10]))
     positive = spec.positive_class if spec is not None else None
     if positive is not None and classifier and positive not in classes:
-        raise InputError(f"positive class {positive!r} is not a value of {target!r}; "
-                         f"choose one of: {', '.join(classes)}.")
+        raise InputError(key="errors.data.unknown_positive", positive=positive, target=target,
+                         classes=', '.join(classes))
     schema = {
         "features": [
             {"name": name, "kind": "categorical" if name in categorical else "numeric",

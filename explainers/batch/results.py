@@ -121,6 +121,11 @@ class BatchResults:
         return [f["name"] for f in self.manifest["schema"]["features"]]
 
     @property
+    def kept(self) -> list[str]:
+        """Input columns the run copied to the output unchanged (``batch --keep``)."""
+        return list(self.manifest.get("settings", {}).get("keep", []))
+
+    @property
     def categories(self) -> dict[str, list[str]]:
         return {f["name"]: f["categories"] for f in self.manifest["schema"]["features"] if f["kind"] == "categorical"}
 
@@ -191,6 +196,35 @@ class BatchResults:
         starts = np.cumsum([0] + [stop - start for start, stop in ranges])
         which = np.searchsorted(starts, positions, side="right") - 1
         keys = np.array([ranges[w][0] for w in which], dtype="int64") + positions - starts[which]
+        return self._rows_with_keys(keys)
+
+    def periods(self, column: str) -> pd.Series:
+        """Finished rows per value of a kept column (e.g. a month), in the values' order; missing values are not
+        a period."""
+        if column not in self.kept:
+            raise InputError(key="errors.batch_keep.not_kept", column=column,
+                             kept=", ".join(self.kept) or "-")
+        if not self.files:
+            return pd.Series(dtype="int64")
+        with self._connect() as con:
+            counts = con.execute(f"SELECT {_quote(column)} AS period, count(*) AS n FROM read_parquet(?) "
+                                 f"WHERE {_quote(column)} IS NOT NULL GROUP BY 1 ORDER BY 1", [self.files]).df()
+        return pd.Series(counts["n"].to_numpy(dtype="int64"), index=pd.Index(counts["period"], name=column))
+
+    def period_sample(self, column: str, value, n: int = 2000, seed: int | None = None) -> pd.DataFrame:
+        """A seeded uniform sample of ``n`` finished rows whose kept ``column`` equals ``value`` (all of them
+        when there are fewer); memory bounded by the period's row keys and the sample."""
+        seed = int(self.manifest.get("seed", 0)) if seed is None else seed
+        with self._connect() as con:
+            keys = con.execute(f"SELECT {_quote(KEY)} FROM read_parquet(?) WHERE {_quote(column)} = ? "
+                               f"ORDER BY {_quote(KEY)}", [self.files, value]).fetchnumpy()[KEY]
+        keys = np.asarray(keys, dtype="int64")
+        if len(keys) > n:
+            keys = keys[sample_positions(len(keys), n, seed)]
+        return self._rows_with_keys(keys)
+
+    def _rows_with_keys(self, keys: np.ndarray) -> pd.DataFrame:
+        """The finished rows with these ``__row__`` keys, in key order (fetched by DuckDB)."""
         with self._connect() as con:
             con.register("wanted", pd.DataFrame({KEY: keys}))
             frame = con.execute(f"SELECT * FROM read_parquet(?) WHERE {_quote(KEY)} IN (SELECT {_quote(KEY)} "

@@ -29,6 +29,7 @@ from .plan import (
     plan_partitions,
     read_booster,
     resolve_columns,
+    resolve_kept,
     resolve_spec,
 )
 from .tasks import count_piece, counterfactual_piece, explain_piece, result_frame, select
@@ -50,8 +51,7 @@ def _cluster(options: BatchOptions, log, tr) -> Iterator[tuple[object, int]]:
             client = Client(options.scheduler, timeout="20s")
         except (OSError, TimeoutError, ValueError) as exc:
             reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-            raise InputError(f"could not connect to the Dask scheduler at {options.scheduler} ({reason}); check "
-                             "the address, or leave out --scheduler to start a local cluster.") from None
+            raise InputError(key="errors.batch.scheduler", address=options.scheduler, reason=reason) from None
         try:
             client.wait_for_workers(1, timeout=60)
             workers = len(client.nthreads())
@@ -74,19 +74,19 @@ def _cluster(options: BatchOptions, log, tr) -> Iterator[tuple[object, int]]:
 
 def _check_options(options: BatchOptions) -> None:
     if options.partition_rows < MIN_PARTITION_ROWS:
-        raise InputError(f"--partition-rows must be at least {MIN_PARTITION_ROWS}.")
+        raise InputError(key="errors.batch.partition_rows", limit=MIN_PARTITION_ROWS)
     if options.workers is not None and options.workers < 1:
-        raise InputError("--workers must be at least 1.")
+        raise InputError(key="errors.batch.workers")
     if options.counterfactuals and not options.where:
-        raise InputError("--counterfactuals needs --where EXPR to choose the rows, e.g. --where \"score < 0.5\".")
+        raise InputError(key="errors.batch.counterfactuals_need_where")
     if options.where and not options.counterfactuals:
-        raise InputError("--where chooses rows for counterfactuals; give --counterfactuals K too.")
+        raise InputError(key="errors.batch.where_needs_counterfactuals")
     if not 0 <= options.counterfactuals <= 20:
-        raise InputError("--counterfactuals must be between 0 and 20.")
+        raise InputError(key="errors.batch.counterfactual_count")
     if options.max_counterfactual_rows < 1:
-        raise InputError("--max-counterfactual-rows must be at least 1.")
+        raise InputError(key="errors.batch.max_counterfactual_rows")
     if options.device not in ("auto", "cpu", "cuda"):
-        raise InputError("--device must be auto, cpu or cuda.")
+        raise InputError(key="errors.batch.device")
 
 
 @dataclass
@@ -101,6 +101,7 @@ class RunInputs:
     info: BoosterInfo
     features: list[str]
     target: str | None
+    kept: list[str]  # --keep columns
     data_hash: str
     model_hash: str
     settings: dict
@@ -131,24 +132,26 @@ def check_inputs(options: BatchOptions) -> RunInputs:
     source = describe_files(files, fmt)
     info = read_booster(model_path)
     features, target = resolve_columns(options, spec, info, source)
+    kept = resolve_kept(options, source, features, target)
     if options.where:
         select(empty_outputs(info, features, target), options.where)  # names and syntax, before any work
     data_hash = hash_files(files)
     model_hash = hash_files([model_path])
     settings = {"target": target, "spec_sha256": spec_hash, "partition_rows": int(options.partition_rows),
                 "format": fmt, "files": [p.name for p in files],
-                "file_bytes": [os.path.getsize(p) for p in files]}
+                "file_bytes": [os.path.getsize(p) for p in files],
+                **({"keep": kept} if kept else {})}  # only when given, so earlier runs' folders still resume
     out = Path(options.out).expanduser()
     inside = [p.name for p in files if out.resolve() in p.resolve().parents]
     if inside:
-        raise InputError(f"--out {out} holds input files ({inside[0]}); give a folder outside the data.")
+        raise InputError(key="errors.batch.out_inside_input", out=out, name=inside[0])
     manifest = check_existing(out, data_hash, model_hash, settings)
     out.mkdir(parents=True, exist_ok=True)
     for stale in out.iterdir():
         if TEMP_NAME.match(stale.name):
             stale.unlink(missing_ok=True)
-    return RunInputs(files, fmt, model_path, spec, source, info, features, target, data_hash, model_hash, settings,
-                     out, manifest)
+    return RunInputs(files, fmt, model_path, spec, source, info, features, target, kept, data_hash, model_hash,
+                     settings, out, manifest)
 
 
 def _plan_or_resume(client, options: BatchOptions, run: RunInputs, log, tr) -> tuple[list[dict], dict, list[str], dict]:
@@ -290,7 +293,7 @@ def batch_explain(options: BatchOptions) -> BatchSummary:
         cluster_seconds = time.perf_counter() - cluster_started
         pieces, schema_doc, notices, manifest = _plan_or_resume(client, options, run, log, tr)
         ctx, reference = build_context(options, run.spec, run.info, run.source, pieces, schema_doc, run.features,
-                                       run.target, run.data_hash, run.model_path)
+                                       run.target, run.data_hash, run.model_path, run.kept)
         _describe_model(ctx, reference, options, manifest)
         save_manifest(out, manifest)
         shared = client.scatter(ctx, broadcast=True, hash=False)
@@ -310,7 +313,7 @@ def batch_explain(options: BatchOptions) -> BatchSummary:
     if progress.errors and not complete:
         first_error = progress.errors[0]
         if isinstance(first_error, InputError):
-            raise InputError(f"{len(progress.failed)} partition(s) failed, first: {first_error}")
+            raise InputError(key="errors.batch.failed", count=len(progress.failed), error=first_error)
         raise first_error
     summary = BatchSummary(
         out=out, rows=int(manifest["rows"]), partitions=len(pieces), computed=sorted(progress.computed),

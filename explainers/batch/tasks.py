@@ -39,6 +39,7 @@ class Context:
     seed: int
     device: str
     arrow_schema: object
+    keep: tuple[str, ...] = ()  # input columns copied to the output unchanged
     state: dict = field(default_factory=dict)
 
     def __getstate__(self) -> dict:
@@ -47,7 +48,7 @@ class Context:
     @property
     def read_columns(self) -> list[str]:
         features = self.model.dataset.feature_names
-        return [*features, self.target] if self.target else list(features)
+        return [*features, *([self.target] if self.target else []), *self.keep]
 
 
 def _worker_model(ctx: Context):
@@ -67,10 +68,13 @@ def _worker_model(ctx: Context):
     return ctx.model, ctx.state["device"]
 
 
-def arrow_schema(dataset, target: str | None, classifier: bool):
+def arrow_schema(dataset, target: str | None, classifier: bool, kept: dict | None = None):
+    """The output's columns: the row key, kept input columns (``kept``: name → Arrow type), the features, the
+    target, prediction, score, SHAP values and their base value."""
     import pyarrow as pa
 
     fields = [pa.field(KEY, pa.int64())]
+    fields += [pa.field(name, kind) for name, kind in (kept or {}).items()]
     for info in dataset.schema:
         fields.append(pa.field(info.name, pa.string() if info.kind == "categorical" else pa.float64()))
     if target:
@@ -115,10 +119,11 @@ def result_frame(ctx: Context, model, raw: pd.DataFrame, offset: int, with_shap:
             unseen[name] = lost
     for name in dataset.numeric:
         if np.isinf(typed[name].to_numpy()).any():
-            raise InputError(f"column {name!r} contains infinite values in rows {offset:,} to "
-                             f"{offset + len(raw) - 1:,}; replace them with numbers or blanks.")
+            raise InputError(key="errors.batch.infinite", column=name, first=offset, last=offset + len(raw) - 1)
     prediction, score = predict(model, typed)
     out: dict[str, object] = {KEY: np.arange(offset, offset + len(raw), dtype="int64")}
+    for name in ctx.keep:
+        out[name] = raw[name].to_numpy()
     for info in dataset.schema:
         column = typed[info.name]
         out[info.name] = _text(column).to_numpy() if info.kind == "categorical" else column.to_numpy()
@@ -140,7 +145,7 @@ def select(frame: pd.DataFrame, where: str) -> np.ndarray:
     try:
         return parse_filter(where).mask(frame)
     except FilterError as exc:
-        raise InputError(f"--where {where!r} could not be evaluated: the filter {exc.detail}") from None
+        raise InputError(key="errors.batch.bad_where", where=where, detail=exc.detail) from None
 
 
 def _write_parquet(table, folder: Path, name: str) -> int:
@@ -162,8 +167,8 @@ def explain_piece(ctx: Context, piece: dict, out: str) -> dict:
         model, device = _worker_model(ctx)
         raw = ctx.source.read(piece, ctx.read_columns)
         if len(raw) != piece["rows"]:
-            raise InputError(f"partition {piece['index']} has {len(raw):,} rows, not {piece['rows']:,}: the data "
-                             "changed since the run began; use another --out.")
+            raise InputError(key="errors.batch.data_changed", index=piece['index'], found=len(raw),
+                             expected=piece['rows'])
         frame, unseen = result_frame(ctx, model, raw, piece["offset"])
         selected = int(select(frame, ctx.where).sum()) if ctx.where else None
         table = pa.Table.from_pandas(frame, schema=ctx.arrow_schema, preserve_index=False)

@@ -31,8 +31,15 @@ def register(commands) -> None:
     batch.add_argument("--seed", type=int, default=0, help="seed of the counterfactual search and samples")
     batch.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                        help="auto: the GPU when XGBoost sees one (default)")
+    batch.add_argument("--keep", type=_column_list, default=(), metavar="COL[,COL]",
+                       help="input columns copied to the output unchanged, e.g. application_id,month (identifiers "
+                       "and periods to join the results back or to group them by)")
     add_language_option(batch, help="language of the progress lines")
     batch.set_defaults(handler=run)
+
+
+def _column_list(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def run(args: argparse.Namespace) -> int:
@@ -42,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler, workers=args.workers, partition_rows=args.partition_rows,
         counterfactuals=args.counterfactuals, where=args.where,
         max_counterfactual_rows=args.max_counterfactual_rows, seed=args.seed, lang=args.lang, device=args.device,
+        keep=args.keep,
     ))
     print_json(summary.to_dict(), allow_nan=True)
     return 0 if summary.complete else 1

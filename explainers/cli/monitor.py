@@ -1,10 +1,12 @@
 """``monitor``: compare current tables with the reference (:mod:`explainers.monitoring`).
 
 ``monitor --data PATH --target COL [--model PATH] --current PATH [--current PATH ...] [--reference PATH]
-[--threshold NAME=VALUE ...] [--format json|text] [--lang en|pt-BR]``
+[--by COLUMN] [--threshold NAME=VALUE ...] [--format json|text] [--lang en|pt-BR]``
 
-Each ``--current`` is a table file (CSV, Parquet, Excel) or a batch results folder; two or more make a
-timeline, in the order given. Exit status: 3 when a major alert fires for any current table, 0 otherwise;
+Each ``--current`` is a table file (CSV, Parquet, Excel), a glob or folder of them read as one table, or a batch
+results folder; two or more make a timeline, in the order given, and so does one batch folder with ``--by``
+(one period per value of a column the batch kept, e.g. ``batch --keep month``).
+Exit status: 3 when a major alert fires for any current table, 0 otherwise;
 bad input raises :class:`~explainers.errors.InputError` (status 2 and one ``error:`` line).
 """
 
@@ -24,7 +26,11 @@ def register(subparsers) -> None:
                                                    "performance since the reference; exit 3 on a major alert")
     add_workspace_options(parser, data_help="the reference dataset: CSV or Parquet, or a built-in name")
     parser.add_argument("--current", action="append", required=True, metavar="PATH",
-                        help="a current table (CSV, Parquet, Excel) or batch results folder; repeat for a timeline")
+                        help="a current table (CSV, Parquet, Excel), a quoted glob such as 'months/*.parquet' or a "
+                        "folder of them (one table), or a batch results folder; repeat for a timeline")
+    parser.add_argument("--by", metavar="COLUMN",
+                        help="group one batch results folder into periods by a column it kept (batch --keep), "
+                        "e.g. month: a timeline from one folder")
     parser.add_argument("--reference", metavar="PATH",
                         help="compare with this table instead of the training rows of the 80/20 split")
     parser.add_argument("--threshold", action="append", default=[], metavar="NAME=VALUE",
@@ -40,14 +46,14 @@ def _overrides(items: list[str]) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise InputError(f"--threshold {item!r} is not NAME=VALUE; e.g. --threshold psi_major=0.3.")
+            raise InputError(key="errors.cli.bad_threshold", item=item)
         out[name.strip()] = value.strip()
     return out
 
 
 def run(args: argparse.Namespace) -> int:
     from ..i18n import translator
-    from ..monitoring.inputs import read_path
+    from ..monitoring.inputs import read_batch_periods, read_path
     from ..monitoring.monitor import monitor_all, prepare_reference
     from ..monitoring.thresholds import thresholds_for
     from ..monitoring.timeline import timeline
@@ -56,7 +62,12 @@ def run(args: argparse.Namespace) -> int:
     dataset, model = workspace.dataset, workspace.model
     thresholds = thresholds_for(dataset.spec, _overrides(args.threshold))
     reference_table = read_path(args.reference, dataset, model) if args.reference else None
-    currents = [read_path(path, dataset, model, seed=thresholds.seed) for path in args.current]
+    if args.by:
+        if len(args.current) != 1:
+            raise InputError(key="errors.batch_keep.by_one_folder")
+        currents = read_batch_periods(args.current[0], args.by, dataset, model, seed=thresholds.seed)
+    else:
+        currents = [read_path(path, dataset, model, seed=thresholds.seed) for path in args.current]
     reference = prepare_reference(dataset, model, thresholds, reference_table)
     results = monitor_all(reference, currents, thresholds)
     tr = translator(args.lang)

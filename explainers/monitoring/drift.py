@@ -174,6 +174,8 @@ class FeatureDrift:
             "median_reference": finite(self.median_reference), "median_current": finite(self.median_current),
             "new_levels": {str(k): int(v) for k, v in self.new_levels.items()}, "new_share": finite(self.new_share),
             "severity": self.severity,
+            # the names the monitor command's JSON promises (issue 16), beside the ones above
+            "p_value_adjusted": finite(self.p_adjusted), "alert": self.severity,
             "bins": [{k: (finite(v) if isinstance(v, float | np.floating) else v) for k, v in row.items()}
                      for row in self.bin_table().to_dict(orient="records")],
         }
