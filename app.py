@@ -11,7 +11,15 @@ from explainers import DEFAULT_DATASET, builtin_names
 from explainers.i18n import languages, translator
 from pages import state
 from pages.cached import precompute
-from pages.common import current, dataset_title, model_name, plain_text, run_guarded, warm_up_in_background
+from pages.common import (
+    current,
+    dataset_title,
+    model_name,
+    model_title,
+    plain_text,
+    run_guarded,
+    warm_up_in_background,
+)
 
 state.leave_legacy_multipage_mode()
 
@@ -38,6 +46,8 @@ PAGES = [
     st.Page("pages/what_if.py", title=tr("nav.whatif"), icon=":material/tune:"),
     st.Page("pages/counterfactuals.py", title=tr("nav.counterfactuals"), icon=":material/alt_route:"),
     st.Page("pages/responsible_ai.py", title=tr("trust.nav"), icon=":material/verified_user:"),
+    st.Page("pages/compare.py", title=tr("compare.nav"), icon=":material/compare_arrows:"),
+    st.Page("pages/errors.py", title=tr("erroranalysis.nav"), icon=":material/troubleshoot:"),
     st.Page("pages/report.py", title=tr("report.nav"), icon=":material/description:"),
     st.Page("pages/batch_results.py", title=tr("batch.nav"), icon=":material/dataset:"),
     st.Page("pages/monitoring.py", title=tr("monitoring.nav"), icon=":material/monitoring:"),
@@ -56,6 +66,11 @@ with st.sidebar:
     options = [*builtin_names(), *state.uploads()]
     titles = {option: dataset_title(option, tr.lang) for option in options}
     state.bound_widget(st.selectbox, "dataset", tr("app.dataset"), options, format_func=titles.get)
+    models = state.model_ids(view["dataset"])
+    if view.get("model") not in models:
+        state.set_view(model=state.DEFAULT_MODEL)  # an uploaded model of another dataset
+    state.bound_widget(st.selectbox, "model", tr("compare.model"), models,
+                       format_func=lambda model: model_title(view["dataset"], model), help=tr("compare.model_help"))
     name, ws, _ = current()
     last = len(ws.dataset.features) - 1
     if not 0 <= view["row"] <= last:

@@ -12,11 +12,21 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from explainers import DEFAULT_DATASET, Workspace, load_builtin, train_default_model
+from explainers import DEFAULT_DATASET, InputError, Workspace, load_builtin, train_default_model
 from explainers.i18n import Translator, translator
 from explainers.metrics import ModelEvaluation, saved_evaluation
 from explainers.models import warm_up
-from pages.state import UPLOAD_PREFIX, leave_legacy_multipage_mode, set_view, uploads, view
+from pages.state import (
+    BASELINE_MODEL,
+    DEFAULT_MODEL,
+    UPLOAD_PREFIX,
+    leave_legacy_multipage_mode,
+    model_ids,
+    set_view,
+    uploaded_models,
+    uploads,
+    view,
+)
 
 LOG = logging.getLogger("xai.pages")
 
@@ -30,12 +40,82 @@ def builtin_workspace(name: str) -> Workspace:
     return Workspace(dataset, train_default_model(dataset))
 
 
+@st.cache_resource(show_spinner=False)
+def builtin_baseline(name: str) -> Workspace:
+    """A built-in dataset with the linear baseline (the same Dataset object as its default workspace)."""
+    from explainers.baseline import train_baseline_model
+
+    dataset = builtin_workspace(name).dataset
+    return Workspace(dataset, train_baseline_model(dataset))
+
+
+MODEL_SEPARATOR = "@"  # "credit@baseline": the workspace of a dataset with another model than its own
+
+
+def workspace_key(dataset: str, model: str = DEFAULT_MODEL) -> str:
+    """The name of a (dataset, model) workspace: the dataset's name for its own model, else ``dataset@model``.
+
+    Pages pass this name to their cached functions (with the model's hash), which open the workspace again with
+    :func:`workspace`; so every page and cache works per (dataset, model) without knowing about models."""
+    return dataset if model == DEFAULT_MODEL else f"{dataset}{MODEL_SEPARATOR}{model}"
+
+
+def split_key(name: str) -> tuple[str, str]:
+    """``workspace_key``'s inverse: (dataset, model id)."""
+    dataset, _, model = name.partition(MODEL_SEPARATOR)
+    return dataset, model or DEFAULT_MODEL
+
+
 def workspace(name: str) -> Workspace:
-    """The workspace called ``name``: a built-in dataset, or one of this session's uploads."""
-    if name.startswith(UPLOAD_PREFIX):
-        return uploads()[name]
-    with st.spinner(tr()("app.loading")):
-        return builtin_workspace(name)
+    """The workspace called ``name`` (:func:`workspace_key`): a built-in dataset or one of this session's uploads,
+    with its own model, the baseline, or a model this session uploaded for it."""
+    dataset, model = split_key(name)
+    if model == DEFAULT_MODEL:
+        if dataset.startswith(UPLOAD_PREFIX):
+            return uploads()[dataset]
+        with st.spinner(tr()("app.loading")):
+            return builtin_workspace(dataset)
+    if model == BASELINE_MODEL and not dataset.startswith(UPLOAD_PREFIX):
+        with st.spinner(tr()("compare.training_baseline")):
+            return builtin_baseline(dataset)
+    found = uploaded_models(dataset)
+    if model == BASELINE_MODEL and model not in found:  # an uploaded table's baseline: this session's only
+        from explainers.baseline import train_baseline_model
+
+        own = workspace(dataset)
+        with st.spinner(tr()("compare.training_baseline")):
+            found[model] = Workspace(own.dataset, train_baseline_model(own.dataset), seed=own.seed)
+    return found[model]
+
+
+def add_model(dataset: str, ws: Workspace) -> str:
+    """Keep a model uploaded for ``dataset`` in this session; its id is made of its hash only."""
+    model = f"{UPLOAD_PREFIX}{ws.model.model_hash[:8]}"
+    uploaded_models(dataset)[model] = ws
+    return model
+
+
+def model_title(dataset: str, model: str) -> str:
+    """A model's name as the reader sees it: the default XGBoost, the baseline, or the uploaded file's name."""
+    t = tr()
+    if model == BASELINE_MODEL:
+        return t("compare.model_baseline_" + ("classification" if _task(dataset) == "classification"
+                                               else "regression"))
+    if model == DEFAULT_MODEL:
+        if dataset.startswith(UPLOAD_PREFIX) and not (uploads().get(dataset) and uploads()[dataset].model.is_default):
+            return t("compare.model_uploaded_own")
+        return t("compare.model_default")
+    found = uploaded_models(dataset).get(model)
+    return f"⬆ {found.model.source}" if found is not None else model
+
+
+def _task(dataset: str) -> str:
+    if dataset.startswith(UPLOAD_PREFIX):
+        ws = uploads().get(dataset)
+        return ws.dataset.task if ws is not None else "classification"
+    from explainers.data import builtin_spec
+
+    return builtin_spec(dataset).task
 
 
 def add_upload(ws: Workspace) -> str:
@@ -126,7 +206,8 @@ def _wait_for_warm_ups() -> None:
 
 
 def current() -> tuple[str, Workspace, int]:
-    """The dataset name, its workspace, and the current row, as set in the sidebar of ``app.py``."""
+    """The workspace's name (:func:`workspace_key`: the dataset, and the model when it is not the dataset's own),
+    the workspace, and the current row, as set in the sidebar of ``app.py``."""
     # The first request to a fresh server may be a deep link into pages/, which Streamlit's legacy
     # multipage mode runs without app.py.
     leave_legacy_multipage_mode()
@@ -134,7 +215,10 @@ def current() -> tuple[str, Workspace, int]:
     shown = view()
     if shown["dataset"].startswith(UPLOAD_PREFIX) and shown["dataset"] not in uploads():
         set_view(dataset=DEFAULT_DATASET)
-    return shown["dataset"], workspace(shown["dataset"]), int(shown["row"])
+    if shown.get("model", DEFAULT_MODEL) not in model_ids(shown["dataset"]):
+        set_view(model=DEFAULT_MODEL)
+    name = workspace_key(shown["dataset"], shown.get("model", DEFAULT_MODEL))
+    return name, workspace(name), int(shown["row"])
 
 
 def labels(ws: Workspace) -> dict[str, str]:
@@ -191,6 +275,8 @@ def model_name(ws: Workspace) -> str:
     model = ws.model
     if model.is_default:
         return tr()("app.model_default", rows=tr().number(model.details["train_rows"], 0))
+    if model.details.get("baseline"):
+        return tr()("compare.model_baseline_" + model.task)
     return model.source
 
 
@@ -204,6 +290,14 @@ def plain_text(text: object) -> str:
     from explainers.documents import md_text
 
     return md_text(text)
+
+
+def engine_text(message: object) -> str:
+    """An engine error or notice in the session's language (by its catalogue key; other exceptions as they
+    read), escaped like :func:`plain_text`: pages never show ``str(exc)`` of an engine error."""
+    from explainers.messages import in_language
+
+    return plain_text(in_language(message, language()))
 
 
 def narrative_markdown(text: str) -> str:
@@ -221,6 +315,8 @@ def run_guarded(page) -> None:
     """
     try:
         page.run()
+    except InputError as exc:  # bad input that a page did not catch: the engine's one line, in the reader's language
+        st.error(engine_text(exc), icon=":material/error:")
     except Exception:
         reference = uuid.uuid4().hex[:8]
         LOG.exception("page %s failed (reference %s)", getattr(page, "url_path", "?"), reference)

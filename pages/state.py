@@ -1,6 +1,6 @@
 """The dashboard's state model: one shared view, each page's remembered state, and the URL.
 
-- ``session_state["view"]`` holds the shared view (dataset, row, language, presentation mode). No widget
+- ``session_state["view"]`` holds the shared view (dataset, model, row, language, presentation mode). No widget
   owns that key: Streamlit drops the values of widgets that a run does not draw (a page switch, a
   changed label), so widgets only *show* the view. Before a sidebar widget is drawn its value is copied
   from the view; its ``on_change`` copies the user's choice back.
@@ -28,6 +28,9 @@ WRITTEN_URL = "view_url"
 NOTICES = "view_notices"
 UPLOAD_PREFIX = "upload:"
 WIDGET_PREFIX = "sidebar_"
+DEFAULT_MODEL = "default"  # the dataset's own model: the default XGBoost, or the model uploaded with the table
+BASELINE_MODEL = "baseline"  # the linear baseline the product trains itself (explainers.baseline)
+URL_KEYS = ("dataset", "model", "row", "lang", "presentation")
 
 
 def leave_legacy_multipage_mode() -> None:
@@ -50,6 +53,16 @@ def uploads() -> dict:
     return st.session_state.setdefault("uploads", {})
 
 
+def uploaded_models(dataset: str) -> dict:
+    """Models this session uploaded for ``dataset`` (id ``upload:<hash8>`` → Workspace); others never see them."""
+    return st.session_state.setdefault("uploaded_models", {}).setdefault(dataset, {})
+
+
+def model_ids(dataset: str) -> list[str]:
+    """The models a dataset can be explained with, as stable ids: its own, the baseline, this session's uploads."""
+    return [DEFAULT_MODEL, BASELINE_MODEL, *uploaded_models(dataset)]
+
+
 def _default_language() -> str:
     locale = (getattr(st.context, "locale", None) or "en").replace("_", "-")
     if locale in languages():
@@ -60,16 +73,19 @@ def _default_language() -> str:
 def view() -> dict[str, Any]:
     """The shared view, created on first use (from the URL when it names one)."""
     if VIEW not in st.session_state:
-        st.session_state[VIEW] = {"dataset": DEFAULT_DATASET, "row": 0, "lang": _default_language(),
-                                  "presentation": False}
+        st.session_state[VIEW] = {"dataset": DEFAULT_DATASET, "model": DEFAULT_MODEL, "row": 0,
+                                  "lang": _default_language(), "presentation": False}
     return st.session_state[VIEW]
 
 
 def set_view(**changes: Any) -> None:
-    """Change the shared view; a new dataset starts at row 0 and forgets nothing else."""
+    """Change the shared view; a new dataset starts at row 0 (and with its own model unless the baseline was
+    chosen: uploaded models belong to one dataset) and forgets nothing else."""
     current = view()
-    if "dataset" in changes and changes["dataset"] != current["dataset"] and "row" not in changes:
-        changes["row"] = 0
+    if "dataset" in changes and changes["dataset"] != current["dataset"]:
+        changes.setdefault("row", 0)
+        if current.get("model") != BASELINE_MODEL:
+            changes.setdefault("model", DEFAULT_MODEL)
     current.update(changes)
 
 
@@ -77,6 +93,8 @@ def url_params(state: Mapping[str, Any] | None = None) -> dict[str, str]:
     """The query parameters that reproduce a view."""
     state = view() if state is None else state
     params = {"dataset": str(state["dataset"]), "row": str(int(state["row"])), "lang": str(state["lang"])}
+    if state.get("model", DEFAULT_MODEL) != DEFAULT_MODEL:
+        params["model"] = str(state["model"])
     if state["presentation"]:
         params["presentation"] = "1"
     return params
@@ -89,7 +107,7 @@ def notices() -> list[str]:
 
 def adopt_url() -> None:
     """Take the view from the URL when it came from outside this session (deep link, Back, Forward)."""
-    params = {key: st.query_params.get(key) for key in ("dataset", "row", "lang", "presentation")}
+    params = {key: st.query_params.get(key) for key in URL_KEYS}
     if not any(value is not None for value in params.values()):
         return  # a bare address: keep the view, app.py writes it into the URL
     if params == st.session_state.get(WRITTEN_URL):
@@ -111,6 +129,12 @@ def adopt_url() -> None:
             changes["row"] = int(params["row"])
         except ValueError:
             notices().append(tr("app.bad_row_text"))
+    wanted_model = params["model"] or DEFAULT_MODEL
+    if wanted_model in model_ids(changes.get("dataset", state["dataset"])):
+        changes["model"] = wanted_model
+    else:  # an uploaded model of a session that is gone, or a typo
+        notices().append(tr("compare.bad_model", name=wanted_model[:60]))
+        changes["model"] = DEFAULT_MODEL
     set_view(**changes)
     st.session_state[WRITTEN_URL] = params
 
@@ -118,7 +142,7 @@ def adopt_url() -> None:
 def write_url() -> None:
     """Mirror the view in the URL: one update per run, none when nothing changed."""
     params = url_params()
-    st.session_state[WRITTEN_URL] = {key: params.get(key) for key in ("dataset", "row", "lang", "presentation")}
+    st.session_state[WRITTEN_URL] = {key: params.get(key) for key in URL_KEYS}
     if {key: st.query_params.get(key) for key in params} != params or set(st.query_params.keys()) - set(params):
         st.query_params.from_dict(params)
 

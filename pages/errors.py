@@ -1,0 +1,170 @@
+"""Where the model errs: the error tree over its test-split errors, named cohorts with metrics and intervals, and
+an error heat map over two features."""
+
+import pandas as pd
+import streamlit as st
+
+from explainers.comparison import metric_key
+from explainers.comparison_figures import error_heatmap_figure, error_tree_figure
+from explainers.error_analysis import (
+    DEFAULT_MAX_DEPTH,
+    MAX_DEPTH,
+    CohortMetrics,
+    Condition,
+    ErrorHeatmap,
+    ErrorTree,
+    cohort_metrics,
+    error_heatmap,
+    error_tree,
+)
+from explainers.errors import InputError
+from explainers.expressions import select_rows
+from pages.common import chart, current, labels, language, plain_text, tr, workspace
+from pages.state import page_state, remembered_widget, view
+from pages.tables import safe_dataframe
+
+
+@st.cache_data(show_spinner=False)
+def cached_tree(name: str, model_hash: str, max_depth: int, seed: int) -> ErrorTree:
+    return error_tree(workspace(name).model, max_depth=max_depth, seed=seed)
+
+
+@st.cache_data(show_spinner=False)
+def cached_cohorts(name: str, model_hash: str, cohorts: tuple[tuple[str, str], ...], seed: int) -> CohortMetrics:
+    return cohort_metrics(workspace(name).model, dict(cohorts), seed=seed)
+
+
+@st.cache_data(show_spinner=False)
+def cached_heatmap(name: str, model_hash: str, x: str, y: str, seed: int, missing: str) -> ErrorHeatmap:
+    return error_heatmap(workspace(name).model, x, y, seed=seed, missing=missing)
+
+
+def condition_text(condition: Condition, names: dict[str, str]) -> str:
+    """One step of a rule in the reader's words: "Price ≤ 370", "Home = rent", "Assets > 1,650 (or missing)"."""
+    label = names.get(condition.feature, condition.feature)
+    if condition.op in ("<=", ">"):
+        text = f"{label} {'≤' if condition.op == '<=' else '>'} {t.number(float(condition.value), 2)}"
+    else:
+        text = f"{label} {'=' if condition.op == '==' else '≠'} {t.value(condition.value)}"
+    return t("erroranalysis.or_missing", condition=text) if condition.missing else text
+
+
+def rule_text(rule: tuple[Condition, ...], names: dict[str, str]) -> str:
+    return t("erroranalysis.and").join(condition_text(c, names) for c in rule) if rule else t("erroranalysis.all_rows")
+
+
+t = tr()
+name, ws, _ = current()
+dataset, model = ws.dataset, ws.model
+names = labels(ws)
+st.title(t("erroranalysis.title"))
+st.caption(t("erroranalysis.intro_classification" if model.is_classifier else "erroranalysis.intro_regression"))
+
+# The error tree
+store = page_state("errors")
+depth = remembered_widget(st.slider, store, "max_depth", "errors_max_depth", t("erroranalysis.max_depth"), 1,
+                          MAX_DEPTH, default=DEFAULT_MAX_DEPTH, help=t("erroranalysis.max_depth_help"))
+with st.spinner(t("erroranalysis.computing")):
+    tree = cached_tree(name, model.model_hash, int(depth), ws.seed)
+first, second, third = st.columns(3)
+first.metric(t("erroranalysis.test_rows"), t.number(len(tree.rows), 0))
+second.metric(t("erroranalysis.errors"), t.number(tree.total_errors, 0))
+third.metric(t("erroranalysis.error_rate"), t.percent(tree.error_rate))
+if tree.threshold is not None:
+    st.caption(t("erroranalysis.regression_threshold", threshold=t.number(tree.threshold, 3)))
+
+last_step = {node.node: (condition_text(node.rule[-1], names) if node.rule else t("erroranalysis.all_rows"))
+             for node in tree.nodes}
+chart(error_tree_figure(tree, last_step, tr=t),
+      t("erroranalysis.tree_caption", rate=t.percent(tree.error_rate)), "errors_tree")
+leaves = tree.leaves
+leaf_rules = {leaf.node: rule_text(leaf.rule, names) for leaf in leaves}
+leaf_table = pd.DataFrame({
+    t("erroranalysis.leaf"): [f"#{leaf.node}" for leaf in leaves],
+    t("erroranalysis.rule"): [leaf_rules[leaf.node] for leaf in leaves],
+    t("erroranalysis.rows"): [leaf.rows for leaf in leaves],
+    t("erroranalysis.errors"): [leaf.errors for leaf in leaves],
+    t("erroranalysis.error_rate"): [t.percent(leaf.error_rate) for leaf in leaves],
+    t("erroranalysis.share_of_errors"): [t.percent(tree.share_of_errors(leaf)) for leaf in leaves],
+})
+safe_dataframe(leaf_table, hide_index=True, key="errors_leaf_table")
+st.caption(t("erroranalysis.leaves_caption"))
+
+# Cohorts: saved per dataset, so that they stay when the model changes
+cohorts: dict[str, str] = store.setdefault("cohorts", {}).setdefault(view()["dataset"], {})
+left, right = st.columns([2, 1])
+chosen_leaf = left.selectbox(t("erroranalysis.leaf_to_cohort"), list(leaf_rules),
+                             format_func=lambda n: f"#{n} · {leaf_rules[n]}", key="errors_leaf_choice")
+right.write("")
+if right.button(t("erroranalysis.open_as_cohort"), key="errors_leaf_cohort", icon=":material/group_add:"):
+    leaf = next(x for x in leaves if x.node == chosen_leaf)
+    cohorts[t("erroranalysis.leaf_cohort_name", node=leaf.node)] = leaf.expression()
+
+st.subheader(t("erroranalysis.cohorts"))
+with st.form("errors_new_cohort", clear_on_submit=True, border=True):
+    cohort_name = st.text_input(t("erroranalysis.cohort_name"), max_chars=60, key="errors_cohort_name")
+    cohort_filter = st.text_input(t("erroranalysis.cohort_filter"), help=t("compare.filter_help"),
+                                  placeholder="Age > 30 and Home == 'rent'", key="errors_cohort_filter")
+    if st.form_submit_button(t("erroranalysis.add_cohort")):
+        try:
+            select_rows(dataset.features.iloc[:5], cohort_filter)  # a filter that does not parse says so now
+        except InputError as exc:
+            st.error(plain_text(exc.text(language())), icon=":material/filter_alt_off:")
+        else:
+            if cohort_name.strip() and cohort_filter.strip():
+                cohorts[" ".join(cohort_name.split())] = cohort_filter
+            else:
+                st.warning(t("erroranalysis.cohort_incomplete"))
+if cohorts:
+    removed = st.multiselect(t("erroranalysis.remove_cohorts"), list(cohorts), key="errors_remove")
+    if removed and st.button(t("erroranalysis.remove"), key="errors_remove_button"):
+        for cohort in removed:
+            cohorts.pop(cohort, None)
+        st.rerun()
+everyone = t("erroranalysis.all_rows")
+requested = ((everyone, ""), *cohorts.items())
+try:
+    measured = cached_cohorts(name, model.model_hash, requested, ws.seed)
+except InputError as exc:  # a saved filter naming a column this table lacks
+    st.error(plain_text(exc.text(language())), icon=":material/filter_alt_off:")
+    measured = cached_cohorts(name, model.model_hash, ((everyone, ""),), ws.seed)
+table = measured.table
+shown = pd.DataFrame({
+    t("erroranalysis.cohort"): list(table.index),
+    t("erroranalysis.filter"): [dict(requested).get(c, "") for c in table.index],
+    t("erroranalysis.rows"): [int(v) for v in table["rows"]],
+    t("erroranalysis.error_rate"): [t.percent(v) if v == v else "—" for v in table["error_rate"]],
+})
+for metric in measured.metrics:
+    shown[t(metric_key(metric))] = [
+        t("compare.value_interval", value=t.fixed(r[metric], 3), low=t.fixed(r[f"{metric}:low"], 3),
+          high=t.fixed(r[f"{metric}:high"], 3)) if pd.notna(r.get(metric)) else "—"
+        for _, r in table.iterrows()]
+safe_dataframe(shown, hide_index=True, key="errors_cohort_table")
+st.caption(t("erroranalysis.cohorts_caption", percent=t.percent(measured.confidence, 0),
+             resamples=measured.resamples))
+
+# Heat map over two features
+st.subheader(t("erroranalysis.heatmap"))
+splits = [c.feature for node in tree.nodes for c in node.rule[-1:]]
+defaults = list(dict.fromkeys([*splits, *dataset.feature_names]))
+left, right = st.columns(2)
+x = remembered_widget(left.selectbox, store, "heat_x", "errors_heat_x", t("erroranalysis.heat_x"),
+                      dataset.feature_names, default=defaults[0], format_func=names.get)
+y_default = next((f for f in defaults if f != x), x)
+y = remembered_widget(right.selectbox, store, "heat_y", "errors_heat_y", t("erroranalysis.heat_y"),
+                      dataset.feature_names, default=y_default, format_func=names.get)
+heat = cached_heatmap(name, model.model_hash, x, y, ws.seed, t("common.missing"))
+left, right = st.columns([3, 2])
+with left:
+    chart(error_heatmap_figure(heat, names.get(x, x), names.get(y, y), tr=t),
+          t("erroranalysis.heat_caption", x=names.get(x, x), y=names.get(y, y)), "errors_heatmap")
+with right:
+    cells = heat.rate.stack(future_stack=True).rename("rate").to_frame().join(
+        heat.rows.stack(future_stack=True).rename("rows"))
+    cells = cells[cells["rows"] > 0].sort_values("rate", ascending=False)
+    safe_dataframe(pd.DataFrame({
+        names.get(y, y): [str(i[0]) for i in cells.index], names.get(x, x): [str(i[1]) for i in cells.index],
+        t("erroranalysis.rows"): cells["rows"].astype(int).to_numpy(),
+        t("erroranalysis.error_rate"): [t.percent(v) for v in cells["rate"]],
+    }), hide_index=True, key="errors_heat_table")
