@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .messages import Message
+from .privacy import PersonalData, find_personal
 from .spec import MAX_CLASSES, DatasetSpec, infer_spec, load_spec
 from .upload import SAMPLE_SEED, Limits, date_parts, megabytes, mixed_numbers, read_upload
 from .util import check_unique_columns, sample_positions
@@ -46,6 +48,7 @@ class Dataset:
     notices: tuple[str, ...] = ()
     data_hash: str = ""
     extra: dict = field(default_factory=dict)
+    personal: PersonalData = field(default_factory=PersonalData)  # personal-data columns, shown only masked
 
     @property
     def task(self) -> str:
@@ -93,7 +96,7 @@ class Dataset:
         """One row of features as a one-row frame; raises InputError when out of range."""
         n = len(self.features)
         if not isinstance(index, int | np.integer) or not 0 <= index < n:
-            raise InputError(f"row {index} does not exist; choose a row from 0 to {n - 1}.")
+            raise InputError(key="errors.data.no_row", index=str(index), last=str(n - 1))
         return self.features.iloc[[int(index)]]
 
     def coerce(self, frame: pd.DataFrame) -> pd.DataFrame:
@@ -102,7 +105,7 @@ class Dataset:
             return frame.copy(deep=False)  # already typed: the common case, and the hot path
         missing = [c for c in self.feature_names if c not in frame.columns]
         if missing:
-            raise InputError("the rows lack feature columns: " + ", ".join(missing) + ".")
+            raise InputError(key="errors.data.missing_features", columns=", ".join(missing))
         out = {}
         for info in self.schema:
             column = frame[info.name]
@@ -227,7 +230,8 @@ def _numeric_feature(name: object, values: pd.Series) -> pd.Series:
 
 
 def prepare_dataset(
-    frame: pd.DataFrame, spec: DatasetSpec, notices: tuple[str, ...] = (), limits: Limits | None = None
+    frame: pd.DataFrame, spec: DatasetSpec, notices: tuple[str, ...] = (), limits: Limits | None = None,
+    pii_features: tuple[str, ...] = (),
 ) -> Dataset:
     """Check a raw table against its spec and type its columns.
 
@@ -240,12 +244,22 @@ def prepare_dataset(
     distinct values is dropped with a notice (refused when the spec lists it as immutable or
     sensitive). A text column with no values at all becomes an all-missing numeric column.
     Infinite values, in a feature or a numeric target, are refused.
+
+    Personal data (the spec's ``pii`` list, else the columns :func:`explainers.privacy.find_personal` detects)
+    is kept out of the features, with a notice, and held apart in :attr:`Dataset.personal`; ``pii_features``
+    are personal columns kept as features all the same (a model the user brought needs them; it is flagged).
     """
     limits = limits or Limits.from_env()
     _check_table(frame, spec, limits)
     notes = list(notices)
     frame, extra = _labelled_rows(frame, spec, limits, notes)
-    features = frame.drop(columns=[spec.target, *[c for c in spec.drop if c in frame.columns]])
+    personal = find_personal(frame, spec.pii, spec.target, in_model=pii_features)
+    spec = replace(spec, pii=tuple(personal.columns))
+    if personal.notice() is not None:
+        notes.append(personal.notice())
+    left_out = [c for c in personal.columns if c not in personal.in_model]
+    dropped = [c for c in dict.fromkeys((*spec.drop, *left_out)) if c in frame.columns]
+    features = frame.drop(columns=[spec.target, *dropped])
     if features.shape[1] == 0:
         raise InputError(key="errors.data.no_features")
     typed, replaced = _typed_features(features, spec, limits, notes)
@@ -263,6 +277,7 @@ def prepare_dataset(
         notices=tuple(notes),
         data_hash=hash_frame(whole),
         extra=extra,
+        personal=personal,
     )
 
 
@@ -293,16 +308,14 @@ def _labelled_rows(frame: pd.DataFrame, spec: DatasetSpec, limits: Limits, notes
     frame = frame.loc[keep].reset_index(drop=True)
     extra: dict = {}
     if (~keep).any():
-        notes.append(f"Dropped {int((~keep).sum())} rows whose target is missing.")
+        notes.append(Message("notices.data.dropped_rows", rows=int((~keep).sum())))
     if len(frame) > limits.sample_rows:
         rows = len(frame)
         picked = sample_positions(rows, limits.sample_rows, SAMPLE_SEED)
         frame = frame.iloc[picked].reset_index(drop=True)
         extra["sampled_from_rows"] = rows
-        notes.append(
-            f"The table has {rows:,} rows; explanations and charts use a seeded random sample of "
-            f"{limits.sample_rows:,} rows (seed {SAMPLE_SEED}; limit XAI_SAMPLE_ROWS)."
-        )
+        notes.append(Message("notices.data.sampled", rows=rows, sample=limits.sample_rows,
+                             seed=str(SAMPLE_SEED)))
     return frame, extra
 
 
@@ -325,7 +338,7 @@ def _typed_features(features: pd.DataFrame, spec: DatasetSpec, limits: Limits, n
                 raise InputError(key="errors.data.date_clash", column=key, parts=", ".join(parts), taken=taken[0])
             typed.update(parts)
             replaced[key] = list(parts)
-            notes.append(f"Date column {key!r} was turned into numbers: " + ", ".join(parts) + ".")
+            notes.append(Message("notices.data.date_column", column=key, parts=", ".join(parts)))
             continue
         column = _typed_column(name, column, key in listed, limits, notes)
         if column is not None:
@@ -348,21 +361,16 @@ def _typed_column(name: object, column: pd.Series, listed: bool, limits: Limits,
         kind, numbers, example = mixed
         if kind == "numeric":
             count = int(numbers.isna().sum() - column.isna().sum())
-            notes.append(
-                f"Column {key!r} is mostly numbers; {count} cell(s) of text such as {example!r} "
-                "were treated as missing."
-            )
+            notes.append(Message("notices.data.mostly_numbers", column=key, count=count, example=repr(example)))
             return _numeric_feature(name, numbers)
-        notes.append(f"Column {key!r} mixes numbers and text (such as {example!r}); it is used as categories.")
+        notes.append(Message("notices.data.mixed", column=key, example=repr(example)))
     categories = pd.Categorical(as_text(column))
     if len(categories.categories) > limits.max_levels:
         if listed:
             raise InputError(key="errors.data.too_many_levels", column=key, levels=len(categories.categories),
                              limit=limits.max_levels)
-        notes.append(
-            f"Dropped column {key!r}: its {len(categories.categories):,} distinct values are over the "
-            f"limit of {limits.max_levels:,} for a categorical column (XAI_MAX_LEVELS)."
-        )
+        notes.append(Message("notices.data.too_many_levels", column=key, levels=len(categories.categories),
+                             limit=limits.max_levels))
         return None
     return categories
 
@@ -434,7 +442,7 @@ def builtin_names() -> list[str]:
 def builtin_spec(name: str) -> DatasetSpec:
     path = DATASETS_DIR / f"{name}.toml"
     if not path.exists():
-        raise InputError(f"unknown dataset {name!r}; choose one of: {', '.join(builtin_names())}.")
+        raise InputError(key="errors.data.unknown_dataset", name=name, choices=', '.join(builtin_names()))
     return load_spec(path)
 
 
@@ -447,20 +455,23 @@ def _load_via_loader(spec: DatasetSpec) -> pd.DataFrame:
     return frame
 
 
-def load_builtin(name: str = DEFAULT_DATASET) -> Dataset:
-    """Load a built-in dataset by name (its file and spec ship in ``datasets/``)."""
+def load_builtin(name: str = DEFAULT_DATASET, pii_features: tuple[str, ...] = ()) -> Dataset:
+    """Load a built-in dataset by name (its file and spec ship in ``datasets/``); ``pii_features`` as for
+    :func:`prepare_dataset`."""
     spec = builtin_spec(name)
     frame = _load_via_loader(spec) if spec.loader else read_table(DATASETS_DIR / str(spec.source))
-    return prepare_dataset(frame, spec)
+    return prepare_dataset(frame, spec, pii_features=pii_features)
 
 
-def load_dataset(path: str | Path, target: str | None = None, spec_path: str | Path | None = None) -> Dataset:
-    """Load a user table: with a spec (given, or ``<stem>.toml`` beside it), or with an inferred one."""
+def load_dataset(path: str | Path, target: str | None = None, spec_path: str | Path | None = None,
+                 pii_features: tuple[str, ...] = ()) -> Dataset:
+    """Load a user table: with a spec (given, or ``<stem>.toml`` beside it), or with an inferred one;
+    ``pii_features`` as for :func:`prepare_dataset`."""
     path = Path(path)
     if not path.exists() and str(path) in builtin_names():
-        dataset = load_builtin(str(path))
+        dataset = load_builtin(str(path), pii_features=pii_features)
         if target is not None and target != dataset.spec.target:
-            raise InputError(f"dataset {path} has target {dataset.spec.target!r}, not {target!r}.")
+            raise InputError(key="errors.data.builtin_target", path=path, target=dataset.spec.target, asked=target)
         return dataset
     frame = read_table(path)
     beside = path.with_suffix(".toml")
@@ -469,10 +480,10 @@ def load_dataset(path: str | Path, target: str | None = None, spec_path: str | P
         spec = load_spec(spec_file)
         if target is not None and target != spec.target:
             if spec_path:
-                raise InputError(f"the spec names target {spec.target!r}, not {target!r}; make them agree.")
+                raise InputError(key="errors.spec.target_differs", target=spec.target, asked=target)
         else:
-            return prepare_dataset(frame, spec)
+            return prepare_dataset(frame, spec, pii_features=pii_features)
     if target is None:
-        raise InputError("no target column given; pass --target COLUMN.")
+        raise InputError(key="errors.data.no_target_given")
     spec, notices = infer_spec(frame, target, name=path.stem)
-    return prepare_dataset(frame, spec, tuple(notices))
+    return prepare_dataset(frame, spec, tuple(notices), pii_features=pii_features)

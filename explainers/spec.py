@@ -16,6 +16,7 @@ from typing import Literal
 import pandas as pd
 
 from .errors import InputError
+from .messages import Message
 from .util import check_unique_columns
 
 PARENTHESISED = re.compile(r"\s*\([^()]*\)")
@@ -64,6 +65,8 @@ class DatasetSpec:
     source: str | None = None
     loader: str | None = None
     monitoring: Mapping[str, object] = field(default_factory=dict)  # [monitoring]: explainers.monitoring
+    pii: tuple[str, ...] | None = None  # personal-data columns (None: detected when the table is read)
+    min_group_rows: int = 10  # group metrics leave groups with fewer test rows unmeasured
 
     def text(self, mapping: Mapping[str, str], lang: str, fallback: str) -> str:
         """The text for ``lang`` from a by-language mapping, falling back to English, then ``fallback``."""
@@ -109,19 +112,17 @@ def _by_language(raw: object, where: str) -> dict[str, str]:
         return {"en": raw}
     if isinstance(raw, Mapping):
         return {str(k): str(v) for k, v in raw.items()}
-    raise InputError(f"{where} must be a text or a table of texts by language; fix the spec file.")
+    raise InputError(key="errors.spec.bad_text", where=where)
 
 
 def spec_from_mapping(raw: Mapping[str, object], name: str) -> DatasetSpec:
     """Build a spec from a parsed TOML mapping, checking the keys a spec needs."""
     target = raw.get("target")
     if not isinstance(target, str) or not target:
-        raise InputError(f"spec {name!r} has no 'target'; add target = \"COLUMN\" to the spec file.")
+        raise InputError(key="errors.spec.no_target", name=name)
     task = raw.get("task", "classification")
     if task not in ("classification", "regression"):
-        raise InputError(
-            f"spec {name!r} has task {task!r}; use task = \"classification\" or \"regression\"."
-        )
+        raise InputError(key="errors.spec.bad_task", name=name, task=repr(task))
     features: dict[str, FeatureText] = {}
     for feature, info in dict(raw.get("features", {}) or {}).items():
         info = dict(info)
@@ -150,7 +151,24 @@ def spec_from_mapping(raw: Mapping[str, object], name: str) -> DatasetSpec:
         source=raw.get("source"),  # type: ignore[arg-type]
         loader=raw.get("loader"),  # type: ignore[arg-type]
         monitoring=dict(raw.get("monitoring", {}) or {}),
+        pii=_pii_list(raw.get("pii"), name),
+        min_group_rows=_min_group_rows(raw.get("min_group_rows", 10), name),
     )
+
+
+def _pii_list(raw: object, name: str) -> tuple[str, ...] | None:
+    """The spec's ``pii`` list: column names (None when the spec has no such key)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, list | tuple) or not all(isinstance(c, str) and c for c in raw):
+        raise InputError(key="errors.privacy.bad_pii_list", name=name)
+    return tuple(raw)
+
+
+def _min_group_rows(raw: object, name: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise InputError(key="errors.privacy.bad_min_group_rows", name=name, value=str(raw))
+    return raw
 
 
 def load_spec(path: str | Path) -> DatasetSpec:
@@ -159,9 +177,9 @@ def load_spec(path: str | Path) -> DatasetSpec:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputError(f"spec file {path} does not exist; check the path.") from None
+        raise InputError(key="errors.spec.missing", path=path) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"spec file {path} is not valid TOML ({exc}); fix its syntax.") from None
+        raise InputError(key="errors.spec.bad_toml", path=path, reason=str(exc)) from None
     return spec_from_mapping(raw, path.stem)
 
 
@@ -211,15 +229,12 @@ def guess_positive_class(classes: list[str]) -> tuple[str | None, Literal["word"
 def infer_spec(frame: pd.DataFrame, target: str, name: str = "uploaded") -> tuple[DatasetSpec, list[str]]:
     """Infer a spec for a table without one; returns the spec and notices for the user."""
     if target not in frame.columns:
-        raise InputError(
-            f"target column {target!r} is not in the table; choose one of: "
-            + ", ".join(map(str, frame.columns[:20]))
-        )
+        raise InputError(key="errors.data.no_target", target=target, columns=", ".join(map(str, frame.columns[:20])))
     check_unique_columns(frame.columns)
     notices: list[str] = []
     drop = [c for c in frame.columns if c != target and _looks_like_id(frame[c], str(c))]
     if drop:
-        notices.append("Dropped ID-like columns: " + ", ".join(map(str, drop)) + ".")
+        notices.append(Message("notices.data.id_columns", columns=", ".join(map(str, drop))))
     task = infer_task(frame[target])
     positive = None
     if task == "classification":
@@ -241,22 +256,22 @@ def make_spec(
     sensitive: Sequence[str] | None = None,
     base: DatasetSpec | None = None,
     name: str = "uploaded",
+    pii: Sequence[str] | None = None,
 ) -> tuple[DatasetSpec, list[str]]:
     """The spec for an uploaded table: ``base`` (an uploaded spec) when it names ``target``, else an
-    inferred one (keeping ``base``'s texts); then the user's task, immutable and sensitive choices."""
+    inferred one (keeping ``base``'s texts); then the user's task, immutable, sensitive and personal-data
+    (``pii``) choices."""
     if target not in frame.columns:
-        raise InputError(
-            f"target column {target!r} is not in the table; choose one of: " + ", ".join(map(str, frame.columns[:20]))
-        )
+        raise InputError(key="errors.data.no_target", target=target, columns=", ".join(map(str, frame.columns[:20])))
     if base is not None and base.target == target:
         spec, notices = base, []
     else:
         spec, notices = infer_spec(frame, target, name=base.name if base else name)
         if base is not None:
             spec = replace(spec, title=base.title, description=base.description, features=base.features)
-            notices.append(f"The spec names target {base.target!r}; using {target!r} as chosen.")
+            notices.append(Message("notices.data.target_chosen", target=base.target, chosen=target))
     if task is not None and task not in ("classification", "regression"):
-        raise InputError(f"task {task!r} is unknown; choose classification or regression.")
+        raise InputError(key="errors.spec.unknown_task", task=repr(task))
     if task is not None and task != spec.task:
         spec = replace(spec, task=task, positive_class=None)
     if spec.task == "classification" and spec.positive_class is None:
@@ -266,4 +281,6 @@ def make_spec(
         spec = replace(spec, immutable=tuple(immutable))
     if sensitive is not None:
         spec = replace(spec, sensitive=tuple(sensitive))
+    if pii is not None:
+        spec = replace(spec, pii=tuple(pii))
     return spec, notices

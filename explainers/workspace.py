@@ -156,14 +156,47 @@ def open_workspace(
     """A workspace from files on the server's disk (or a built-in dataset's name): the table with its spec
     (given, beside it, or inferred for ``target``), ``immutable`` replacing the spec's list when given, and
     the model file, or the default XGBoost model trained with ``seed``."""
-    dataset = load_dataset(data, target=target, spec_path=spec)
-    if immutable is not None:
-        unknown = [c for c in immutable if c not in dataset.feature_names]
-        if unknown:
-            raise InputError("--immutable names unknown columns: " + ", ".join(unknown) + ".")
-        dataset = replace(dataset, spec=with_overrides(dataset.spec, tuple(immutable)))
-    fitted = load_model(model, dataset, allow_pickle=allow_pickle) if model else train_default_model(dataset, seed=seed)
+    def prepared(keep: tuple[str, ...] = ()) -> Dataset:
+        dataset = load_dataset(data, target=target, spec_path=spec, pii_features=keep)
+        if immutable is not None:
+            unknown = [c for c in immutable if c not in dataset.feature_names]
+            if unknown:
+                raise InputError(key="errors.cli.unknown_immutable", columns=", ".join(unknown))
+            dataset = replace(dataset, spec=with_overrides(dataset.spec, tuple(immutable)))
+        return dataset
+
+    if not model:
+        dataset = prepared()
+        return Workspace(dataset, train_default_model(dataset, seed=seed), seed=seed)
+    # a model that uses personal columns is loaded with them as features, and flagged
+    dataset, fitted = with_personal_features(prepared(), lambda d: load_model(model, d, allow_pickle=allow_pickle),
+                                             prepared)
     return Workspace(dataset, fitted, seed=seed)
+
+
+MAX_PERSONAL_TRIES = 8
+
+
+def with_personal_features(dataset: Dataset, load: Callable[[Dataset], TabularModel],
+                           prepare: Callable[[tuple[str, ...]], Dataset]) -> tuple[Dataset, TabularModel]:
+    """The dataset and the user's model loaded on it. Personal columns are never features by default; when the
+    model does not fit the table without them, it is tried with all of them, then with each one, as features
+    (``prepare(columns)`` makes that dataset): a model that needs them still loads, and its dataset says which
+    personal columns it uses (``dataset.personal.in_model``: flagged on the Overview and in reports)."""
+    try:
+        return dataset, load(dataset)
+    except InputError:
+        columns = tuple(dataset.personal.columns)
+        if not columns:
+            raise
+        choices = [columns, *([(c,) for c in columns] if len(columns) > 1 else [])][:MAX_PERSONAL_TRIES]
+        for keep in choices:
+            try:
+                wider = prepare(keep)
+                return wider, load(wider)
+            except InputError:
+                continue
+        raise
 
 
 def build_workspace(
@@ -178,6 +211,7 @@ def build_workspace(
     name: str = "uploaded",
     limits: Limits | None = None,
     progress: Callable[[float, str], None] | None = None,
+    pii: Sequence[str] | None = None,
 ) -> Workspace:
     """What the data source page does on "use this data": check the table against its spec, then
     train the default XGBoost model (no disk cache) or load and check the uploaded model.
@@ -187,7 +221,7 @@ def build_workspace(
     limits = limits or Limits.from_env()
     say = progress or (lambda fraction, step: None)
     say(0.1, "checking")
-    chosen, notices = make_spec(frame, target, task, immutable, sensitive, base=spec, name=name)
+    chosen, notices = make_spec(frame, target, task, immutable, sensitive, base=spec, name=name, pii=pii)
     dataset = prepare_dataset(frame, chosen, tuple(notices), limits=limits)
     check_split_size(dataset)  # the overview's test metrics need the split, whichever model is used
     if model_bytes is None:
@@ -195,6 +229,8 @@ def build_workspace(
         model = train_default_model(dataset, use_cache=False)
     else:
         say(0.4, "loading")
-        model = check_model_against_data(model_bytes, dataset, name=model_name, limits=limits)
+        dataset, model = with_personal_features(
+            dataset, lambda d: check_model_against_data(model_bytes, d, name=model_name, limits=limits),
+            lambda keep: prepare_dataset(frame, chosen, tuple(notices), limits=limits, pii_features=keep))
     say(1.0, "done")
     return Workspace(dataset, model)

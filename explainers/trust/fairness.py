@@ -16,6 +16,7 @@ import pandas as pd
 from ..errors import InputError
 from ..i18n import translator
 from ..models import TabularModel, train_test_indices
+from ..privacy import suppress_small_groups
 from ..util import finite, plain, sample_positions
 
 DEFAULT_BINS = 4
@@ -83,21 +84,21 @@ def make_bins(
     numbers = np.asarray(pd.to_numeric(pd.Series(values), errors="coerce"), dtype="float64")
     observed = numbers[~np.isnan(numbers)]
     if not len(observed):
-        raise InputError("the feature has no values to bin.")
+        raise InputError(key="errors.trust.nothing_to_bin")
     if integer is None:
         integer = bool((observed == np.round(observed)).all())
     if edges is None:
         if not isinstance(bins, int | np.integer) or not 2 <= bins <= MAX_BINS:
-            raise InputError(f"the number of bins must be a whole number from 2 to {MAX_BINS}, not {bins!r}.")
+            raise InputError(key="errors.trust.bins", limit=MAX_BINS, bins=repr(bins))
         cuts = np.unique(np.quantile(observed, np.linspace(0, 1, int(bins) + 1)))
         if len(cuts) < 2:
             cuts = np.array([observed.min(), observed.max()])
     else:
         cuts = np.asarray([float(e) for e in edges], dtype="float64")
         if len(cuts) < 2 or not np.isfinite(cuts).all() or (np.diff(cuts) <= 0).any():
-            raise InputError("bin edges must be at least 2 finite numbers in increasing order.")
+            raise InputError(key="errors.trust.bin_edges")
         if len(cuts) - 1 > MAX_BINS:
-            raise InputError(f"at most {MAX_BINS} bins; give fewer edges.")
+            raise InputError(key="errors.trust.too_many_edges", limit=MAX_BINS)
         if observed.min() < cuts[0]:
             cuts = np.concatenate([[-np.inf], cuts])
         if observed.max() > cuts[-1]:
@@ -125,6 +126,8 @@ class FairnessMetrics:
     # false_positive_rate, precision; regression: count, mean_prediction, mean_absolute_error
     gaps: dict[str, float]
     favourable: str | None = None
+    suppressed: tuple[str, ...] = ()  # groups under ``min_group_rows`` rows: counted, never measured
+    min_group_rows: int = 0
 
     @property
     def headline(self) -> str:
@@ -147,6 +150,8 @@ class FairnessMetrics:
                 for g, line in self.groups.iterrows()
             ],
             "gaps": {k: finite(v) for k, v in self.gaps.items()},
+            "suppressed": list(self.suppressed),
+            "min_group_rows": self.min_group_rows,
         }
 
 
@@ -157,8 +162,12 @@ def fairness_metrics(
     task: Literal["classification", "regression"] = "classification",
     favourable: object = 1,
     order: Sequence[str] | None = None,
+    min_group_rows: int = 0,
 ) -> FairnessMetrics:
     """Per-group metrics with fairlearn's ``MetricFrame``.
+
+    Groups with fewer than ``min_group_rows`` rows keep their count but no metric (missing), and the gaps are
+    measured over the other groups only, so that no one in a small group can be singled out.
 
     Classification (``favourable`` is the favourable class; the rest count as unfavourable): count,
     selection rate (share predicted favourable), true and false positive rates, precision; gaps:
@@ -172,9 +181,26 @@ def fairness_metrics(
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     groups = np.asarray([MISSING_GROUP if pd.isna(g) else str(g) for g in groups], dtype=object)
     if not (len(y_true) == len(y_pred) == len(groups)):
-        raise InputError("y_true, y_pred and groups must have the same length.")
+        raise InputError(key="errors.trust.lengths")
     if not len(y_true):
-        raise InputError("no rows to measure fairness on.")
+        raise InputError(key="errors.trust.no_rows")
+    keep, suppressed = suppress_small_groups(groups, min_group_rows)
+    if suppressed:
+        every_group = pd.Series(groups).value_counts()
+        if not keep.any():  # nothing left to measure: counts only
+            table = pd.DataFrame({"count": every_group}).rename_axis("group")
+            result = FairnessMetrics(task, table, {}, None if task == "regression" else str(favourable),
+                                     tuple(suppressed), min_group_rows)
+        else:
+            result = fairness_metrics(y_true[keep], y_pred[keep], groups[keep], task, favourable, order)
+            table = result.groups.reindex([*result.groups.index, *suppressed])
+            table["count"] = [int(every_group[g]) for g in table.index]
+            result = FairnessMetrics(task, table, result.gaps, result.favourable, tuple(suppressed), min_group_rows)
+        if order is not None:
+            present = [str(g) for g in order if str(g) in result.groups.index]
+            ordered = result.groups.reindex(present + [g for g in result.groups.index if g not in present])
+            result = FairnessMetrics(task, ordered, result.gaps, result.favourable, result.suppressed, min_group_rows)
+        return result
     if task == "classification":
         truth = (y_true == favourable).astype(int)
         predicted = (y_pred == favourable).astype(int)
@@ -189,7 +215,7 @@ def fairness_metrics(
         truth, predicted = y_true.astype("float64"), y_pred.astype("float64")
         metrics = {"count": fm.count, "mean_prediction": fm.mean_prediction, "mean_absolute_error": mean_absolute_error}
     else:
-        raise InputError(f"unknown task {task!r}; use classification or regression.")
+        raise InputError(key="errors.trust.unknown_task", task=repr(task))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         frame = fm.MetricFrame(metrics=metrics, y_true=truth, y_pred=predicted, sensitive_features=groups)
@@ -253,13 +279,13 @@ def _sensitive_values(model: TabularModel, feature: str, values: pd.Series | np.
     dataset = model.dataset
     if values is None:
         if feature not in dataset.features.columns:
-            raise InputError(f"unknown sensitive feature {feature!r}; choose one of: "
-                             + ", ".join(dataset.feature_names[:30]) + ".")
+            raise InputError(key="errors.trust.unknown_sensitive", feature=feature,
+                             columns=", ".join(dataset.feature_names[:30]))
         return dataset.features[feature]
     values = pd.Series(np.asarray(values, dtype=object) if not isinstance(values, pd.Series) else values.to_numpy())
     if len(values) != len(dataset.features):
-        raise InputError(f"the values of {feature!r} must have one entry per row ({len(dataset.features)}), "
-                         f"not {len(values)}.")
+        raise InputError(key="errors.trust.values_per_row", feature=feature, rows=len(dataset.features),
+                         given=len(values))
     return values.reset_index(drop=True)
 
 
@@ -322,21 +348,32 @@ def group_fairness(
         favourable = model.classes[model.positive_index]
         truth = dataset.target.to_numpy(dtype=object)[test]
         predicted = np.asarray(model.predict(frame), dtype=object)
-        metrics = fairness_metrics(truth, predicted, labels[test], "classification", favourable, order)
+        metrics = fairness_metrics(truth, predicted, labels[test], "classification", favourable, order,
+                                   min_group_rows=dataset.spec.min_group_rows)
         label = dataset.spec.class_label(favourable, lang)
     else:
         truth = dataset.target.to_numpy(dtype="float64")[test]
-        metrics = fairness_metrics(truth, model.predict_value(frame), labels[test], "regression", order=order)
+        metrics = fairness_metrics(truth, model.predict_value(frame), labels[test], "regression", order=order,
+                                   min_group_rows=dataset.spec.min_group_rows)
         label = None
     return GroupFairness(feature, metrics, binned, len(test), label)
 
 
 def fairness_summary(result: GroupFairness, lang: str = "en") -> str:
-    """One or two plain sentences: which group gets the favourable outcome least often, and by how much."""
+    """One or two plain sentences: which group gets the favourable outcome least often, and by how much; then
+    which groups were too small to be measured."""
+    text = _gap_summary(result, lang)
+    if result.metrics.suppressed:
+        text += " " + translator(lang)("privacy.suppressed_groups", k=result.metrics.min_group_rows,
+                                       groups=", ".join(result.metrics.suppressed))
+    return text
+
+
+def _gap_summary(result: GroupFairness, lang: str) -> str:
     tr = translator(lang)
     table = result.groups
     column = result.metrics.headline
-    rates = table[column].dropna()
+    rates = table[column].dropna() if column in table else pd.Series(dtype="float64")
     if len(rates) < 2:
         return tr("trust.summary_one_group", feature=result.feature)
     low, high = str(rates.idxmin()), str(rates.idxmax())
@@ -440,7 +477,7 @@ def flip_test(
     if tolerance is None:
         tolerance = 0.05 * float(dataset.target.std()) if not model.is_classifier else None
     elif tolerance < 0:
-        raise InputError("the tolerance must not be negative.")
+        raise InputError(key="errors.trust.tolerance_negative")
     used = feature in dataset.feature_names
     numeric = _is_numeric(model, feature, column, bins if edges is None else 0)
     original = column.iloc[positions].reset_index(drop=True)
