@@ -104,7 +104,8 @@ class Refused(Exception):
 
 
 class Mismatch(Refused):
-    """Raised in the child: a sound model that does not fit the table; the message is the whole line."""
+    """Raised in the child: a sound model that does not fit the table (the message, the model's and the table's
+    feature counts, which the parent words in the reader's language)."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -420,7 +421,7 @@ def check_xgboost_document(doc, limits: dict, expected: dict | None) -> dict:
     if wanted is not None and not names and num_feature != wanted:
         # (a model with feature names is compared name by name by the engine, which lists the differences)
         raise Mismatch(f"the model expects {num_feature:,} features but the table has {wanted:,}; "
-                       "give the table the model was trained on.")
+                       "give the table the model was trained on.", num_feature, wanted)
     booster = _dict(learner.get("gradient_booster"), "gradient_booster")
     kind = booster.get("name")
     groups = max(num_class, 1)
@@ -986,6 +987,383 @@ def _try_predict(estimator, sample: dict) -> bool:
 
 
 # --------------------------------------------------------------------------------------------
+# LightGBM (text, or the JSON of dump_model()), CatBoost (.cbm) and ONNX
+
+LIGHTGBM_FORMATS = ("lightgbm", "lightgbm-json")
+CATBOOST_FORMATS = ("cbm",)
+ONNX_FORMATS = ("onnx",)
+_MISSING_TYPES = {"None": 0, "Zero": 1, "NaN": 2}
+ONNX_DOMAINS = ("", "ai.onnx", "ai.onnx.ml")  # the standard operators; custom ones run code this check cannot see
+
+
+def lightgbm_header(text: str) -> dict[str, str]:
+    """The ``key=value`` lines before the first tree of a LightGBM text model."""
+    header = {}
+    for line in itertools.islice(text.split("\n", 200_000), 200_000):
+        if line.startswith("Tree="):
+            break
+        key, sep, value = line.partition("=")
+        if sep:
+            header[key.strip()] = value.strip()
+    return header
+
+
+def _lightgbm_number(value, what: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Refused(f"has a non-numeric {what}")
+    return repr(float(value)) if isinstance(value, float) else str(value)
+
+
+def _lightgbm_tree_text(index: int, tree: dict, limits: dict) -> str:
+    """One tree of a ``dump_model()`` JSON as LightGBM's text format (walked with a stack, not recursion)."""
+    tree = _dict(tree, "a tree")
+    root = _dict(tree.get("tree_structure"), "a tree structure")
+    leaves_total = _int(tree.get("num_leaves"), "num_leaves", 1, limits["max_nodes_per_tree"])
+    shrinkage = _lightgbm_number(tree.get("shrinkage", 1), "shrinkage")
+    if "leaf_value" in root and "split_index" not in root:
+        value = _lightgbm_number(root["leaf_value"], "leaf value")
+        return f"Tree={index}\nnum_leaves=1\nnum_cat=0\nsplit_feature=\nsplit_gain=\nthreshold=\ndecision_type=\n" \
+               f"left_child=\nright_child=\nleaf_value={value}\nleaf_weight=\nleaf_count=\ninternal_value=\n" \
+               f"internal_weight=\ninternal_count=\nis_linear=0\nshrinkage={shrinkage}\n\n\n"
+    splits = leaves_total - 1
+    internal = {key: [None] * splits for key in ("split_feature", "split_gain", "threshold", "decision_type",
+                                                 "left_child", "right_child", "internal_value", "internal_weight",
+                                                 "internal_count")}
+    leaf = {key: [None] * leaves_total for key in ("leaf_value", "leaf_weight", "leaf_count")}
+    categories: list[tuple[int, list[int]]] = []
+    stack = [root]
+    while stack:
+        node = _dict(stack.pop(), "a node")
+        if "split_index" not in node:
+            continue
+        i = _int(node["split_index"], "split_index", 0, splits - 1)
+        if internal["split_feature"][i] is not None:
+            raise Refused("has a tree whose nodes repeat")
+        internal["split_feature"][i] = str(_int(node.get("split_feature"), "split_feature", 0,
+                                                limits["max_features"]))
+        for key in ("split_gain", "internal_value", "internal_weight", "internal_count"):
+            internal[key][i] = _lightgbm_number(node.get(key, 0), key)
+        missing = _MISSING_TYPES.get(str(node.get("missing_type", "None")), 0)
+        decision = (missing << 2) | (2 if node.get("default_left") else 0)
+        if node.get("decision_type") == "==":
+            decision |= 1
+            values = [_int(v, "category", 0, limits["max_category"])
+                      for v in str(node.get("threshold", "")).split("||") if v != ""]
+            internal["threshold"][i] = str(len(categories))
+            categories.append((i, values))
+        else:
+            internal["threshold"][i] = _lightgbm_number(node.get("threshold"), "threshold")
+        internal["decision_type"][i] = str(decision)
+        for side in ("left_child", "right_child"):
+            child = _dict(node.get(side), "a child")
+            if "split_index" in child:
+                internal[side][i] = str(_int(child["split_index"], "split_index", 0, splits - 1))
+                stack.append(child)
+            else:
+                j = _int(child.get("leaf_index"), "leaf_index", 0, leaves_total - 1)
+                internal[side][i] = str(-j - 1)
+                for key in ("leaf_value", "leaf_weight", "leaf_count"):
+                    leaf[key][j] = _lightgbm_number(child.get(key, 0), key)
+    if any(v is None for values in (*internal.values(), *leaf.values()) for v in values):
+        raise Refused("has a tree with missing nodes")
+    lines = [f"Tree={index}", f"num_leaves={leaves_total}", f"num_cat={len(categories)}"]
+    lines += [f"{key}={' '.join(internal[key])}" for key in ("split_feature", "split_gain", "threshold",
+                                                              "decision_type", "left_child", "right_child")]
+    lines += [f"{key}={' '.join(leaf[key])}" for key in ("leaf_value", "leaf_weight", "leaf_count")]
+    lines += [f"{key}={' '.join(internal[key])}" for key in ("internal_value", "internal_weight", "internal_count")]
+    if categories:
+        boundaries, words = [0], []
+        for _, values in categories:
+            bits = [0] * (max(values, default=0) // 32 + 1)
+            for value in values:
+                bits[value // 32] |= 1 << (value % 32)
+            words += bits
+            boundaries.append(len(words))
+        lines += [f"cat_boundaries={' '.join(map(str, boundaries))}", f"cat_threshold={' '.join(map(str, words))}"]
+    lines += ["is_linear=0", f"shrinkage={shrinkage}"]
+    return "\n".join(lines) + "\n\n\n"
+
+
+def lightgbm_text_from_json(doc, limits: dict | None = None) -> str:
+    """LightGBM's text model from the JSON of ``booster.dump_model()`` (LightGBM reads only its text format);
+    every number is copied exactly, so the model predicts exactly as the one that was dumped."""
+    limits = limits or asdict(ModelLimits())
+    doc = _dict(doc, "the model")
+    if doc.get("name") != "tree":
+        raise Refused("is not a LightGBM model dump (no \"name\": \"tree\")")
+    names = _list(doc.get("feature_names"), "feature_names")
+    if not names or len(names) > limits["max_features"]:
+        raise Refused(f"names {len(names):,} features (at most {limits['max_features']:,})")
+    if any(not isinstance(n, str) or not n or any(c.isspace() for c in n) for n in names):
+        raise Refused("has a feature name that is empty or contains spaces")
+    infos_doc = doc.get("feature_infos") or {}
+    infos = []
+    for name in names:
+        info = infos_doc.get(name) if isinstance(infos_doc, dict) else None
+        if not isinstance(info, dict):
+            infos.append("none")
+        elif info.get("values"):
+            infos.append(":".join(str(_int(v, "category", -1, limits["max_category"])) for v in info["values"]))
+        else:
+            infos.append(f"[{_lightgbm_number(info.get('min_value', 0), 'minimum')}:"
+                         f"{_lightgbm_number(info.get('max_value', 0), 'maximum')}]")
+    trees = _list(doc.get("tree_info"), "tree_info")
+    if len(trees) > limits["max_trees"]:
+        raise Refused(f"has {len(trees):,} trees, more than {limits['max_trees']:,}")
+    num_class = _int(doc.get("num_class", 1), "num_class", 1, limits["max_classes"])
+    per_iteration = _int(doc.get("num_tree_per_iteration", 1), "num_tree_per_iteration", 1, limits["max_classes"])
+    objective = str(doc.get("objective", "")).replace("\n", " ")[:200]
+    head = ["tree", f"version={str(doc.get('version', 'v4'))[:8]}", f"num_class={num_class}",
+            f"num_tree_per_iteration={per_iteration}", f"label_index={_int(doc.get('label_index', 0), 'label', 0, 0)}",
+            f"max_feature_idx={len(names) - 1}", f"objective={objective}"]
+    if doc.get("average_output"):
+        head.append("average_output")
+    head += [f"feature_names={' '.join(names)}", f"feature_infos={' '.join(infos)}", "", ""]
+    body = [_lightgbm_tree_text(i, tree, limits) for i, tree in enumerate(trees)]
+    categorical = [str(j) for j, info in enumerate(infos) if info != "none" and not info.startswith("[")]
+    tail = ["end of trees", "", "parameters:", f"[objective: {objective.split(' ')[0]}]",
+            f"[categorical_feature: {','.join(categorical)}]", "end of parameters", ""]
+    if doc.get("pandas_categorical") is not None:
+        tail += ["pandas_categorical:" + json.dumps(doc["pandas_categorical"]), ""]
+    return "\n".join(head) + "".join(body) + "\n".join(tail) + "\n"
+
+
+def check_lightgbm_text(text: str, limits: dict) -> dict:
+    """Sizes of a LightGBM text model, checked before LightGBM reads it: classes, features, trees, leaves, and
+    that every declared tree size points at that tree (LightGBM cuts the text by them)."""
+    if not text.startswith("tree\n"):
+        raise Refused("is not a LightGBM text model (it does not start with 'tree')")
+    header = lightgbm_header(text)
+    for key in ("num_class", "num_tree_per_iteration", "max_feature_idx", "feature_names"):
+        if key not in header:
+            raise Refused(f"is not a LightGBM text model (no {key})")
+    classes = _int(_to_int(header["num_class"]), "num_class", 1, limits["max_classes"])
+    _int(_to_int(header["num_tree_per_iteration"]), "num_tree_per_iteration", 1, limits["max_classes"])
+    features = _int(_to_int(header["max_feature_idx"]), "max_feature_idx", 0, limits["max_features"] - 1) + 1
+    names = header["feature_names"].split(" ")
+    infos = header.get("feature_infos", "").split(" ")
+    if len(names) != features or len(infos) != features:
+        raise Refused("names another number of features than max_feature_idx declares")
+    starts = [m.start() for m in re.finditer(r"(?m)^Tree=", text)]
+    if len(starts) > limits["max_trees"]:
+        raise Refused(f"has {len(starts):,} trees, more than {limits['max_trees']:,}")
+    total = 0
+    for match in re.finditer(r"(?m)^(num_leaves|num_cat)=(.*)$", text):
+        number = _int(_to_int(match.group(2)), match.group(1), 0, limits["max_nodes_per_tree"])
+        total += number if match.group(1) == "num_leaves" else 0
+    if total > limits["max_total_nodes"]:
+        raise Refused(f"has {total:,} leaves, more than {limits['max_total_nodes']:,}")
+    if "tree_sizes" in header:
+        sizes = [_to_int(s) for s in header["tree_sizes"].split(" ") if s]
+        if len(sizes) != len(starts):
+            raise Refused("declares tree sizes for another number of trees")
+        position = starts[0] if starts else 0
+        for i, size in enumerate(sizes):
+            _int(size, "a tree size", 1, len(text))
+            if not text.startswith(f"Tree={i}\n", position):
+                raise Refused("declares tree sizes that do not match its trees")
+            position += size
+        if position > len(text):
+            raise Refused("declares tree sizes beyond its end")
+    categorical = [j for j, info in enumerate(infos) if info != "none" and not info.startswith("[")]
+    return {"kind": "lightgbm", "objective": header.get("objective", "").split(" ")[0][:60], "num_class": classes,
+            "n_features": features, "feature_names": [n[:1000] for n in names], "categorical": categorical,
+            "trees": len(starts)}
+
+
+def _to_int(text: str):
+    try:
+        return int(text)
+    except ValueError:
+        raise Refused(f"has a size that is not a whole number ({text[:20]!r})") from None
+
+
+def _sample_frame(sample: dict | None):
+    import pandas as pd
+
+    if not sample:
+        return None
+    frame = pd.DataFrame(sample["rows"], columns=sample["columns"])
+    for name in sample.get("categorical", []):
+        frame[name] = frame[name].astype("category")
+    for name in sample.get("numeric", []):
+        frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+    return frame
+
+
+def check_lightgbm(data: bytes, fmt: str, header: dict) -> dict:
+    limits = header["limits"]
+    if fmt == "lightgbm-json":
+        depth = json_depth(data, limits["max_depth"] + 16)
+        if depth is None:
+            raise Refused(f"nests deeper than {limits['max_depth'] + 16} levels")
+        if depth < 0:
+            raise Refused("is not valid JSON")
+        try:
+            text = lightgbm_text_from_json(json.loads(data.decode("utf-8")), limits)
+        except (UnicodeDecodeError, ValueError):
+            raise Refused("is not valid JSON") from None
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused("is not a LightGBM text model (not UTF-8 text)") from None
+    facts = check_lightgbm_text(text, limits)
+    import lightgbm as lgb
+
+    try:
+        booster = lgb.Booster(model_str=text)
+    except Exception as exc:
+        raise Refused(f"is not a readable LightGBM model ({str(exc).splitlines()[0][:120] if str(exc) else ''})") \
+            from None
+    frame = _sample_frame(header.get("frame"))
+    facts["predicted"] = False
+    if frame is not None and list(frame.columns) == facts["feature_names"]:
+        try:
+            booster.predict(frame, num_threads=1)
+            facts["predicted"] = True
+        except Exception:
+            pass
+    return facts
+
+
+def check_catboost(data: bytes, header: dict) -> dict:
+    limits = header["limits"]
+    if len(data) < 8 or data[:4] != b"CBM1":
+        raise Refused("is not a CatBoost model (no CBM1 signature)")
+    declared = struct.unpack("<I", data[4:8])[0]
+    if declared > len(data) - 8:
+        raise Refused(f"declares {declared:,} bytes of model but holds {len(data) - 8:,}")
+    from catboost import CatBoost
+
+    model = CatBoost()
+    try:
+        model.load_model(blob=data)
+    except Exception as exc:
+        raise Refused(f"is not a readable CatBoost model ({type(exc).__name__})") from None
+    names = [str(n)[:1000] for n in (model.feature_names_ or [])]
+    if len(names) > limits["max_features"]:
+        raise Refused(f"expects {len(names):,} features, more than {limits['max_features']:,}")
+    if model.tree_count_ > limits["max_trees"]:
+        raise Refused(f"has {model.tree_count_:,} trees, more than {limits['max_trees']:,}")
+    facts = {"kind": "catboost", "n_features": len(names), "feature_names": names, "trees": int(model.tree_count_),
+             "categorical": [int(i) for i in model.get_cat_feature_indices()], "predicted": False}
+    frame = _sample_frame(header.get("frame"))
+    if frame is not None and list(frame.columns) == names:
+        try:
+            from catboost import Pool
+
+            for position in facts["categorical"]:
+                name = names[position]
+                frame[name] = frame[name].astype("object").where(frame[name].notna(), "nan").astype(str)
+            model.predict(Pool(frame, cat_features=facts["categorical"] or None), thread_count=1)
+            facts["predicted"] = True
+        except Exception:
+            pass
+    return facts
+
+
+def check_onnx(data: bytes, header: dict) -> dict:
+    """An ONNX model: standard operators only (no custom domains, no local functions), no tensor stored outside
+    the file (an external-data path would make the runtime read a file on this server), bounded graph and tree
+    sizes; then onnxruntime builds a session and runs the sample rows."""
+    limits = header["limits"]
+    import onnx
+
+    try:
+        model = onnx.load_model_from_string(data)
+    except Exception:
+        raise Refused("is not a readable ONNX model (corrupt or truncated?)") from None
+    if not model.graph.node:
+        raise Refused("is not a readable ONNX model (its graph is empty)")
+    if model.functions:
+        raise Refused("defines its own functions, which are never run")
+    odd = sorted({o.domain for o in model.opset_import if o.domain not in ONNX_DOMAINS})
+    if odd:
+        raise Refused(f"uses operators outside the standard ones ({', '.join(odd[:3])})")
+    graphs, nodes, tree_nodes = [model.graph], 0, 0
+    classes: list = []
+    classifier = False
+    while graphs:
+        graph = graphs.pop()
+        for tensor in itertools.chain(graph.initializer, graph.sparse_initializer):
+            tensor = getattr(tensor, "values", tensor)
+            if tensor.data_location == onnx.TensorProto.EXTERNAL or tensor.external_data:
+                raise Refused("keeps tensors in other files (external data), which are never read")
+        for node in graph.node:
+            nodes += 1
+            if node.domain not in ONNX_DOMAINS:
+                raise Refused(f"uses an operator outside the standard ones ({node.domain[:40]})")
+            if node.op_type.endswith("Classifier") or node.op_type == "ZipMap":
+                classifier = True
+            for attribute in node.attribute:
+                if attribute.name.startswith("nodes_") or attribute.name.startswith("leaf_"):
+                    tree_nodes = max(tree_nodes, len(attribute.ints) + len(attribute.floats))
+                if attribute.name in ("classlabels_strings", "classlabels_int64s") and not classes:
+                    values = attribute.strings or attribute.ints
+                    classes = [v.decode("utf-8", "replace") if isinstance(v, bytes) else int(v) for v in values]
+                if attribute.t.data_location == onnx.TensorProto.EXTERNAL or attribute.t.external_data:
+                    raise Refused("keeps tensors in other files (external data), which are never read")
+                graphs.extend([attribute.g] if attribute.HasField("g") else [])
+                graphs.extend(attribute.graphs)
+        if nodes > limits["max_total_nodes"]:
+            raise Refused(f"has more than {limits['max_total_nodes']:,} operators")
+    if tree_nodes > limits["max_total_nodes"]:
+        raise Refused(f"has {tree_nodes:,} tree nodes, more than {limits['max_total_nodes']:,}")
+    if len(classes) > limits["max_classes"]:
+        raise Refused(f"predicts {len(classes):,} classes, more than {limits['max_classes']:,}")
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 4
+    try:
+        session = ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise Refused(f"is not a model onnxruntime can run ({type(exc).__name__})") from None
+    inputs = [{"name": i.name[:200], "type": i.type, "shape": [d if isinstance(d, int) else None for d in i.shape]}
+              for i in session.get_inputs()]
+    if len(inputs) > limits["max_features"]:
+        raise Refused(f"has {len(inputs):,} inputs, more than {limits['max_features']:,}")
+    facts = {"kind": "onnx", "inputs": inputs, "classifier": classifier, "classes": classes,
+             "producer": model.producer_name[:60], "operators": nodes, "predicted": False}
+    facts["predicted"] = _try_onnx(session, inputs, header)
+    return facts
+
+
+def _try_onnx(session, inputs: list[dict], header: dict) -> bool:
+    """Run the sample rows: an error is fine (the engine reports it later), a crash kills only this child."""
+    import numpy as np
+
+    types = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(int64)": np.int64}
+    try:
+        frame = header.get("frame") or {}
+        columns = frame.get("columns") or []
+        if len(inputs) == 1 and inputs[0]["name"] not in columns and header.get("sample"):
+            matrix = np.array(header["sample"], dtype="float64")
+            feeds = {inputs[0]["name"]: matrix.astype(types.get(inputs[0]["type"], np.float32))}
+        else:
+            rows = frame.get("rows") or []
+            feeds = {}
+            for spec in inputs:
+                j = columns.index(spec["name"])
+                values = [row[j] for row in rows]
+                if spec["type"] == "tensor(string)":
+                    array = np.array(["" if v is None else str(v) for v in values], dtype=object)
+                else:
+                    array = np.array([np.nan if v is None or isinstance(v, str) else v for v in values],
+                                     dtype="float64")
+                    array = np.nan_to_num(array).astype(types.get(spec["type"], np.float32)) \
+                        if spec["type"] == "tensor(int64)" else array.astype(types.get(spec["type"], np.float32))
+                feeds[spec["name"]] = array.reshape(-1, 1) if len(spec["shape"]) == 2 else array
+        session.run(None, feeds)
+        return True
+    except Exception:
+        return False
+
+
+# --------------------------------------------------------------------------------------------
 # The child
 
 
@@ -1025,11 +1403,17 @@ def child_main() -> int:
             facts = check_xgboost(data, fmt, header)
         elif fmt in SKOPS_FORMATS:
             facts = check_skops(data, header)
+        elif fmt in LIGHTGBM_FORMATS:
+            facts = check_lightgbm(data, fmt, header)
+        elif fmt in CATBOOST_FORMATS:
+            facts = check_catboost(data, header)
+        elif fmt in ONNX_FORMATS:
+            facts = check_onnx(data, header)
         else:
             raise Refused(f"has an unknown format {str(fmt)[:10]!r}")
         answer = {"ok": True, "facts": facts}
     except Mismatch as exc:
-        answer = {"ok": False, "mismatch": str(exc)}
+        answer = {"ok": False, "mismatch": str(exc.args[0]), "counts": [int(n) for n in exc.args[1:3]]}
     except Refused as exc:
         answer = {"ok": False, "reason": str(exc)}
     except MemoryError:
@@ -1096,9 +1480,9 @@ def check_model_bytes(
     shown = os.path.basename(str(name or "model").replace("\\", "/"))[:100] or "model"
     header = {"name": shown, "format": fmt, "limits": asdict(limits), "expected": expected or {},
               "trusted": list(trusted)}
-    if fmt in XGBOOST_FORMATS and sample and sample.get("rows"):
+    if fmt in (*XGBOOST_FORMATS, *ONNX_FORMATS) and sample and sample.get("rows"):
         header["sample"] = sample["rows"]
-    if fmt in SKOPS_FORMATS and sample and sample.get("frame"):
+    if fmt in (*SKOPS_FORMATS, *LIGHTGBM_FORMATS, *CATBOOST_FORMATS, *ONNX_FORMATS) and sample and sample.get("frame"):
         header["frame"] = sample["frame"]
     line = json.dumps(header, default=str, allow_nan=True).encode("utf-8")
     if len(line) >= HEADER_BYTES:
@@ -1123,7 +1507,8 @@ def check_model_bytes(
                 _CACHE.pop(next(iter(_CACHE)))
         return facts
     if answer.get("mismatch"):
-        raise InputError(" ".join(str(answer["mismatch"]).split())[:400])
+        expected, found = [*(answer.get("counts") or []), 0, 0][:2]  # the parent words it, in any language
+        raise InputError(key="errors.models.feature_count", expected=int(expected), found=int(found))
     advice = ADVICE.get(fmt, ADVICE["json"])
     code = answer.get("code")
     if code == "memory":
@@ -1142,6 +1527,10 @@ ADVICE = {
     "json": "Save it again with XGBoost's model.save_model('model.json').",
     "ubj": "Save it again with XGBoost's model.save_model('model.ubj').",
     "skops": "Save the model with standard scikit-learn types only: skops.io.dump(model, 'model.skops').",
+    "lightgbm": "Save it again with LightGBM's booster.save_model('model.txt').",
+    "lightgbm-json": "Save it again with LightGBM's booster.save_model('model.txt').",
+    "cbm": "Save it again with CatBoost's model.save_model('model.cbm').",
+    "onnx": "Export it again with standard operators only (skl2onnx or onnxmltools), weights inside the file.",
 }
 
 
