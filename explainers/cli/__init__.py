@@ -1,7 +1,8 @@
 """Command line: ``python -m explainers explain --data PATH --target COLUMN ...``.
 
 One module per subcommand (``explain``, ``audit``, ``report``, ``batch``, ``screenshots``, ``datasets``,
-``notice``, ``cases``, ``audit-log``, ``monitor``), each with ``register(commands)``, which adds its parser and
+``notice``, ``cases``, ``audit-log``, ``monitor``, ``compare``, ``errors``), each with ``register(commands)``,
+which adds its parser and
 sets ``handler``, the function that runs it. argparse is used here only, never in the engine below.
 
 Bad input exits with status 2 and one line on standard error that starts with ``error:``.
@@ -16,11 +17,11 @@ from collections.abc import Sequence
 
 from ..errors import InputError
 from ..i18n import DEFAULT_LANGUAGE, languages
-from . import audit, audit_log, batch, cases, datasets, explain, monitor, notice, report, screenshots
+from . import audit, audit_log, batch, cases, compare, datasets, errors, explain, monitor, notice, report, screenshots
 from .common import Parser
 
 # In the order of ``--help``.
-COMMANDS = (explain, datasets, report, screenshots, audit, batch, notice, cases, audit_log, monitor)
+COMMANDS = (explain, datasets, report, screenshots, audit, batch, notice, cases, audit_log, monitor, compare, errors)
 
 
 def build_parser() -> Parser:
