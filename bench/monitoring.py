@@ -3,6 +3,11 @@
 
     python3 -m bench.monitoring                      # 1,000,000 rows; Evidently if /tmp/evidently-venv has it
     python3 -m bench.monitoring --rows 200000 --evidently-python ''    # quicker, without Evidently
+    python3 -m bench.monitoring --batch-rows 10000000    # a 10,000,000-row batch folder, by month
+
+The batch folder: ten monthly Parquet files (``generate_months``) explained by ``python -m explainers batch --keep
+application_id,month`` (≈ 40 min on 2 cores; resumed if cut off), then monitored as one table (a seeded
+1,000,000-row sample of the folder, its stored scores and SHAP values) and grouped by month into a timeline.
 
 The current table: credit rows drawn with replacement (seeded; not jittered: noise would itself be a real
 change of the columns with few distinct values, such as the loan term), then three injected changes: Income
@@ -63,6 +68,55 @@ def generate(path: Path, rows: int, seed: int = 0) -> float:
     return time.perf_counter() - started
 
 
+MONTHS = tuple(f"2026-{m:02d}" for m in range(1, 11))
+CHUNK_ROWS = 250_000
+
+
+def generate_months(folder: Path, rows: int, seed: int = 0) -> float:
+    """``rows`` current rows in one Parquet file per month (``MONTHS``), written chunk by chunk (memory bounded by
+    a chunk), with an ``application_id`` and a ``month`` column for ``batch --keep``. The drift grows month by
+    month: Income moves up by 0 to 1 standard deviation, Home gets the new level "boat" from the sixth month,
+    Debt's missing share rises from 0 to 25%. Returns the seconds it took."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from explainers import load_builtin
+
+    started = time.perf_counter()
+    credit = load_builtin("credit")
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    per_month = rows // len(MONTHS)
+    spread = float(credit.features["Income"].std())
+    written = 0
+    for m, month in enumerate(MONTHS):
+        share = m / (len(MONTHS) - 1)
+        writer = None
+        done = 0
+        while done < per_month:
+            n = min(CHUNK_ROWS, per_month - done)
+            picked = rng.integers(0, len(credit.features), n)
+            chunk = credit.features.iloc[picked].reset_index(drop=True)
+            for name in credit.categorical:
+                chunk[name] = chunk[name].astype(object).where(chunk[name].notna(), None)
+            chunk["Income"] = chunk["Income"] + share * spread
+            if m >= 5:
+                chunk.loc[rng.random(n) < 0.10, "Home"] = "boat"
+            chunk.loc[rng.random(n) < 0.25 * share, "Debt"] = np.nan
+            chunk[credit.spec.target] = credit.target.iloc[picked].to_numpy()
+            chunk.insert(0, "application_id", np.arange(written, written + n, dtype="int64"))
+            chunk["month"] = month
+            table = pa.Table.from_pandas(chunk, preserve_index=False)
+            if writer is None:
+                writer = pq.ParquetWriter(folder / f"current-{month}.parquet", table.schema)
+            writer.write_table(table, row_group_size=CHUNK_ROWS)
+            done += n
+            written += n
+        writer.close()
+    return time.perf_counter() - started
+
+
 def reference_file(path: Path) -> None:
     """The reference rows (the training split) as Parquet, for Evidently."""
     from explainers import load_builtin, train_test_indices
@@ -110,6 +164,63 @@ def child_phases(path: str) -> dict:
         "flags": {d.feature: d.severity for d in result.features},
         "psi": {d.feature: round(d.psi, 4) for d in result.features},
     }
+
+
+def child_batch(folder: str, model_path: str) -> dict:
+    """Run in a fresh process: monitoring one batch results folder (its stored scores and SHAP values) as one
+    table (a seeded 1,000,000-row sample) and grouped by its kept ``month`` column into a timeline."""
+    times: dict[str, float] = {}
+
+    def timed(name, function, *args, **kwargs):
+        started = time.perf_counter()
+        out = function(*args, **kwargs)
+        times[name] = round(time.perf_counter() - started, 3)
+        return out
+
+    from explainers import load_builtin, load_model
+    from explainers.monitoring import monitor, monitor_all, prepare_reference, read_batch
+    from explainers.monitoring.inputs import read_batch_periods
+    from explainers.monitoring.timeline import timeline
+
+    dataset = timed("load_dataset_and_model", load_builtin, "credit")
+    model = load_model(model_path, dataset)
+    reference = timed("prepare_reference", prepare_reference, dataset, model)
+    baseline = _maxrss_mb()
+    current = timed("read_sample_of_folder", read_batch, folder, dataset, model)
+    whole = timed("compare_whole_folder", monitor, reference, current)
+    rss_whole = _maxrss_mb()
+    periods = timed("read_by_month", read_batch_periods, folder, "month", dataset, model)
+    results = timed("compare_by_month", monitor_all, reference, periods)
+    line = timeline(results)
+    return {
+        "seconds": times,
+        "peak_rss_mb_after_whole_folder": round(rss_whole, 1),
+        "peak_rss_mb": round(_maxrss_mb(), 1),
+        "rss_before_reading_mb": round(baseline, 1),
+        "folder_rows": current.total_rows,
+        "rows_read": current.rows,
+        "used_stored_shap": current.shap is not None,
+        "rows_read_per_month": [t.rows for t in periods],
+        "severity": whole.severity,
+        "flags": {d.feature: d.severity for d in whole.features},
+        "psi": {d.feature: round(d.psi, 4) for d in whole.features},
+        "timeline_psi_income": [round(v, 4) for v in line.psi["Income"]],
+        "timeline_severity": list(line.severity),
+    }
+
+
+def run_batch(data: Path, model: Path, out: Path) -> dict:
+    """``python -m explainers batch --keep application_id,month`` over the monthly files (resumed when an earlier
+    run was cut off; skipped when complete)."""
+    manifest = out / "manifest.json"
+    if manifest.exists() and json.loads(manifest.read_text()).get("status") == "complete":
+        return {"skipped": "complete folder from an earlier run"}
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "explainers", "batch", "--data", str(data / "*.parquet"),
+                           "--model", str(model), "--out", str(out), "--target", "Status", "--keep",
+                           "application_id,month", "--partition-rows", "250000"], cwd=REPO_ROOT,
+                          capture_output=True, text=True)
+    return {"exit_status": done.returncode, "seconds": round(time.perf_counter() - started, 1)}
 
 
 def child_cli(path: str) -> dict:
@@ -169,19 +280,64 @@ def _run(argv: list[str], timeout: int = 1800) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def batch_folder_benchmark(rows: int) -> int:
+    """The monthly files, the batch folder made from them, then monitoring it; results merged into
+    ``bench/monitoring_results.json`` under ``batch_folder``."""
+    from explainers import load_builtin, train_default_model
+
+    data = WORKDIR / f"months_{rows // 1_000_000}m"
+    generated = None if (data / f"current-{MONTHS[-1]}.parquet").exists() else generate_months(data, rows)
+    model = WORKDIR / "model.json"
+    if not model.exists():
+        train_default_model(load_builtin("credit")).estimator.save_model(model)
+    out = WORKDIR / f"batch_{rows // 1_000_000}m"
+    batch = run_batch(data, model, out)
+    measured = _run([sys.executable, "-m", "bench.monitoring", "--child", "batch", "--path", str(out),
+                     "--model-path", str(model)], timeout=3600)
+    started = time.perf_counter()
+    cli = subprocess.run([sys.executable, "-m", "explainers", "monitor", "--data", "credit", "--model", str(model),
+                          "--current", str(out), "--by", "month", "--format", "json"], cwd=REPO_ROOT,
+                         capture_output=True, text=True)
+    cli_seconds = time.perf_counter() - started
+    path = REPO_ROOT / "bench" / "monitoring_results.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results["batch_folder"] = {
+        "rows": rows, "months": list(MONTHS), "input_mb": round(sum(p.stat().st_size for p in data.glob("*.parquet"))
+                                                                / MB, 1),
+        "folder_mb": round(sum(p.stat().st_size for p in out.glob("*.parquet")) / MB, 1),
+        "generated_seconds": None if generated is None else round(generated, 1),
+        "drift_injected": "month by month: Income +0 to +1 standard deviation, Home 'boat' in 10% from the sixth "
+                          "month, Debt missing from 0% to 25%",
+        "batch": batch, "monitor": measured,
+        "cli_by_month": {"seconds": round(cli_seconds, 1), "exit_status": cli.returncode},
+        "load": [round(v, 2) for v in os.getloadavg()],
+    }
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(results["batch_folder"], indent=2))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--out", default=str(REPO_ROOT / "bench" / "monitoring_results.json"))
     parser.add_argument("--evidently-python", default=EVIDENTLY_PYTHON,
                         help="a Python with evidently installed ('' to skip)")
-    parser.add_argument("--child", choices=("phases", "cli"), help=argparse.SUPPRESS)
+    parser.add_argument("--batch-rows", type=int, default=0,
+                        help="also monitor a batch results folder of this many rows (e.g. 10000000), grouped by month")
+    parser.add_argument("--child", choices=("phases", "cli", "batch"), help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
+    parser.add_argument("--model-path", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("XAI_CACHE_DIR", str(REPO_ROOT / "bench" / "out" / "cache"))
+    if args.child == "batch":
+        print(json.dumps(child_batch(args.path, args.model_path)))
+        return 0
     if args.child:
         print(json.dumps(child_phases(args.path) if args.child == "phases" else child_cli(args.path)))
         return 0
+    if args.batch_rows:
+        return batch_folder_benchmark(args.batch_rows)
 
     current = WORKDIR / f"current_{args.rows}.parquet"
     generated = generate(current, args.rows) if not current.exists() else None
