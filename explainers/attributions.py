@@ -93,6 +93,8 @@ def shap_values(
         values = pd.DataFrame(contributions, columns=names, index=frame.index)
         return ShapValues(values, base, base + contributions.sum(axis=1),
                           "log-odds" if model.is_classifier else "raw", explained, "linear")
+    if model.kind in ("lightgbm", "catboost") and output == "model":  # the library's own exact TreeSHAP
+        return _native_values(model, model.contributions(frame), frame, index, explained)
     if model.kind == "xgboost" and output == "model":
         import xgboost as xgb
 
@@ -112,6 +114,20 @@ def shap_values(
         output = contributions.sum(axis=1)
         return ShapValues(values, base, output, "log-odds" if model.is_classifier else "raw", explained, "tree")
     return _permutation_shap(model, frame, index, explained, background, seed)
+
+
+def _native_values(model, contributions: np.ndarray, frame, index, explained) -> ShapValues:
+    """LightGBM's or CatBoost's contributions (original columns, bias last) as ``ShapValues`` of one class."""
+    sign = 1.0
+    if contributions.ndim == 3:
+        contributions = contributions[:, index, :]
+    elif model.is_classifier and index == 0:
+        sign = -1.0  # log-odds of class 0 are minus those of class 1
+    contributions = sign * contributions
+    values = pd.DataFrame(contributions[:, :-1], columns=model.dataset.feature_names, index=frame.index)
+    base = float(contributions[0, -1]) if len(contributions) else 0.0
+    return ShapValues(values, base, contributions.sum(axis=1), "log-odds" if model.is_classifier else "raw",
+                      explained, "tree")
 
 
 def _permutation_shap(model, frame, index, explained, background, seed) -> ShapValues:

@@ -164,7 +164,7 @@ def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 # Model files: which kinds are read, and pickles, which are not
 
-MODEL_TYPES = ("json", "ubj", "skops")
+MODEL_TYPES = ("json", "ubj", "skops", "txt", "cbm", "onnx")
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib", ".sav", ".dill")
 PICKLE_TYPES = tuple(suffix.lstrip(".") for suffix in PICKLE_SUFFIXES)
 

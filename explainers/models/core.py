@@ -23,7 +23,8 @@ from ..errors import InputError
 from ..messages import Message
 from ..util import sample_positions, write_atomically
 
-ModelKind = Literal["xgboost", "sklearn"]
+ModelKind = Literal["xgboost", "sklearn", "lightgbm", "catboost", "onnx"]
+TREE_KINDS = ("xgboost", "lightgbm", "catboost")  # exact TreeSHAP from the library's own contributions
 DEFAULT_SEED = 0
 TEST_SIZE = 0.2
 DEFAULT_PARAMS = {
@@ -131,6 +132,19 @@ class TabularModel:
                 return self.details["gpu_booster"]
         return self.booster_for(rows)
 
+    @property
+    def native_shap(self) -> bool:
+        """Whether SHAP comes from the tree library's own exact contributions (in log-odds for classifiers,
+        raw units for regressors) rather than the model-agnostic permutation path."""
+        return self.kind in TREE_KINDS
+
+    def contributions(self, frame: pd.DataFrame) -> np.ndarray:
+        """LightGBM's or CatBoost's exact TreeSHAP of ``frame``'s rows, in original columns (encoded columns
+        summed back) with the bias last: ``(rows, features + 1)``, or ``(rows, classes, features + 1)``."""
+        if self.kind not in ("lightgbm", "catboost"):
+            raise InputError(key="errors.model_kinds.no_contributions")
+        return self.estimator.contributions(self._model_input(frame))
+
     def _model_input(self, frame: pd.DataFrame) -> pd.DataFrame:
         typed = self.dataset.coerce(frame)
         if self.kind == "sklearn":
@@ -140,8 +154,10 @@ class TabularModel:
 
     def predict_margin(self, frame: pd.DataFrame) -> np.ndarray:
         """Raw model output (log-odds for XGBoost classifiers, the value for regressors)."""
+        if self.kind in ("lightgbm", "catboost"):
+            return self.estimator.predict_margin(self._model_input(frame))
         if self.kind != "xgboost":
-            raise InputError("raw margins exist only for XGBoost models.")
+            raise InputError("raw margins exist only for XGBoost, LightGBM and CatBoost models.")
         return np.asarray(self.booster_for(len(frame)).inplace_predict(self._model_input(frame), predict_type="margin"))
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:

@@ -135,7 +135,7 @@ def sample_positions(rows: int, size: int, seed: int) -> np.ndarray:
 
 def absolute_shap(model, table, rows: int, seed: int) -> np.ndarray:
     """|SHAP| of a seeded sample of ``table``'s rows (stored values when the table holds them)."""
-    size = rows if model.kind == "xgboost" or table.shap is not None else min(rows, PERMUTATION_ROWS)
+    size = rows if model.native_shap or table.shap is not None else min(rows, PERMUTATION_ROWS)
     picked = sample_positions(table.rows, size, seed)
     if table.shap is not None:
         return np.abs(table.shap.iloc[picked].to_numpy(dtype="float64"))

@@ -54,7 +54,7 @@ class Reference:
 
 
 def _shap_space(model) -> str:
-    if model.kind == "xgboost":
+    if model.native_shap:  # XGBoost, LightGBM, CatBoost: exact TreeSHAP in log-odds or raw units
         return "log-odds" if model.is_classifier else "raw"
     return "probability" if model.is_classifier else "raw"
 

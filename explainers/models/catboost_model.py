@@ -1,0 +1,103 @@
+"""CatBoost model files (``model.save_model('model.cbm')``): checked in a child process first, then read by
+CatBoost; exact TreeSHAP from CatBoost's own ``get_feature_importance(type='ShapValues')``, summed back to
+original columns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..data import Dataset
+from ..errors import InputError
+from .core import TabularModel, hash_bytes, read_model_bytes
+from .layout import Layout, check_categorical, check_task, class_names, frame_sample, match_layout
+
+SUFFIXES = (".cbm",)
+CLASSIFIER_LOSSES = ("Logloss", "CrossEntropy", "MultiClass", "MultiClassOneVsAll")
+# Regressors whose raw formula value is the predicted value (no link function).
+REGRESSION_LOSSES = ("RMSE", "MAE", "Quantile", "MAPE", "Huber", "Lq", "Expectile", "LogCosh")
+MISSING_CATEGORY = "nan"  # CatBoost reads categories as text; a missing one is this text, as pandas prints it
+
+
+class CatBoostRunner:
+    """A CatBoost model on the table's typed frames: categories as text, classes in the model's order."""
+
+    def __init__(self, model, layout: Layout, categorical_positions: list[int]):
+        self.model = model
+        self.layout = layout
+        self.categorical_positions = categorical_positions
+
+    def pool(self, frame: pd.DataFrame):
+        from catboost import Pool
+
+        data = self.layout.frame(frame)
+        if self.categorical_positions:
+            data = data.copy()
+            for position in self.categorical_positions:
+                name = data.columns[position]
+                data[name] = data[name].astype("object").where(data[name].notna(), MISSING_CATEGORY).astype(str)
+        return Pool(data, cat_features=self.categorical_positions or None)
+
+    def _run(self, frame: pd.DataFrame, kind: str) -> np.ndarray:
+        threads = 1 if len(frame) < 1000 else -1
+        return np.asarray(self.model.predict(self.pool(frame), prediction_type=kind, thread_count=threads),
+                          dtype="float64")
+
+    def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
+        return self._run(frame, "Probability")
+
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
+        return self._run(frame, "RawFormulaVal")
+
+    def predict_margin(self, frame: pd.DataFrame) -> np.ndarray:
+        return self._run(frame, "RawFormulaVal")
+
+    def contributions(self, frame: pd.DataFrame) -> np.ndarray:
+        threads = 1 if len(frame) < 1000 else -1
+        values = self.model.get_feature_importance(self.pool(frame), type="ShapValues", thread_count=threads)
+        return self.layout.aggregate(np.asarray(values, dtype="float64"))
+
+
+def load_catboost(path: Path, dataset: Dataset) -> TabularModel:
+    """A CatBoost ``.cbm`` file, checked in a child process and then against the table."""
+    from catboost import CatBoost, CatBoostError
+
+    from ..model_check import check_model_bytes
+
+    data = read_model_bytes(path)
+    check_model_bytes(data, path.name, "cbm", {"features": len(dataset.feature_names)}, sample=frame_sample(dataset))
+    model = CatBoost()
+    try:
+        model.load_model(blob=data)
+    except (CatBoostError, ValueError, OSError):
+        raise InputError(key="errors.model_kinds.unreadable", name=path.name, kind="CatBoost",
+                         advice="model.save_model('model.cbm')") from None
+    loss = str(model.get_all_params().get("loss_function", "")).split(":")[0]
+    classifier = loss in CLASSIFIER_LOSSES
+    if not classifier and loss not in REGRESSION_LOSSES:
+        raise InputError(key="errors.model_kinds.objective", name=path.name, objective=loss or "?")
+    check_task(classifier, dataset)
+    layout = match_layout([str(n) for n in model.feature_names_], dataset)
+    positions = [int(p) for p in model.get_cat_feature_indices()]
+    check_categorical(layout, {layout.names[p] for p in positions}, dataset)
+    classes: tuple[str, ...] = ()
+    if classifier:
+        found = getattr(model, "classes_", None)
+        labels = [] if found is None else list(found)
+        if loss in ("Logloss", "CrossEntropy") and len(labels) != 2:
+            labels = labels or [0, 1]
+        if len(labels) != len(dataset.classes):
+            raise InputError(key="errors.model_kinds.class_count", model=len(labels), table=len(dataset.classes),
+                             classes=", ".join(dataset.classes))
+        classes = class_names(labels, dataset)
+    return TabularModel(
+        CatBoostRunner(model, layout, positions),
+        kind="catboost",
+        dataset=dataset,
+        classes=classes,
+        model_hash=hash_bytes(data),
+        source=path.name,
+        details={"type": "CatBoost", "objective": loss, "trees": int(model.tree_count_), "encoded": layout.encoded},
+    )
