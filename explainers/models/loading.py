@@ -72,7 +72,7 @@ def load_model(
                 tmp.unlink(missing_ok=True)
         classes = tuple(str(c) for c in getattr(estimator, "classes_", ()))
         return TabularModel(estimator, "sklearn", dataset, classes, hash_bytes(path.read_bytes()), path.name)
-    raise InputError(key="errors.models.unsupported_file", name=path.name, suffix=repr(suffix))
+    raise InputError(key="errors.model_kinds.unsupported_file", name=path.name, suffix=repr(suffix))
 
 
 def _head(path: Path) -> bytes:
@@ -120,7 +120,8 @@ def check_model_against_data(
     if suffix in PICKLE_SUFFIXES or looks_like_pickle(data):
         raise pickle_refusal(shown)
     if suffix.lstrip(".") not in MODEL_TYPES:
-        raise InputError(key="errors.models.unsupported_upload", name=shown, suffix=repr(suffix or '(no extension)'))
+        raise InputError(key="errors.model_kinds.unsupported_upload", name=shown,
+                         suffix=repr(suffix or "(no extension)"))
     with tempfile.TemporaryDirectory(prefix="xai-model-") as folder:
         path = Path(folder) / _safe_name(shown)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
