@@ -41,7 +41,8 @@ def add_workspace_options(parser: argparse.ArgumentParser,
     parser.add_argument("--data", required=True, help=data_help)
     parser.add_argument("--target", help="target column (optional when a spec names it)")
     parser.add_argument("--spec", help="spec TOML file (default: <data>.toml beside the data, if any)")
-    parser.add_argument("--model", help="XGBoost .json/.ubj, LightGBM .txt/.json, CatBoost .cbm, ONNX .onnx or skops file (default: train XGBoost)")
+    parser.add_argument("--model", help="XGBoost .json/.ubj, LightGBM .txt/.json, CatBoost .cbm, ONNX .onnx or "
+                        "skops file (default: train XGBoost)")
     parser.add_argument("--allow-pickle", action="store_true",
                         help="operator only: allow loading a pickle/joblib model from this disk")
 
