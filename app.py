@@ -69,8 +69,9 @@ with st.sidebar:
     models = state.model_ids(view["dataset"])
     if view.get("model") not in models:
         state.set_view(model=state.DEFAULT_MODEL)  # an uploaded model of another dataset
-    state.bound_widget(st.selectbox, "model", tr("compare.model"), models,
-                       format_func=lambda model: model_title(view["dataset"], model), help=tr("compare.model_help"))
+    model_titles = {model: model_title(view["dataset"], model) for model in models}
+    state.bound_widget(st.selectbox, "model", tr("compare.model"), models, format_func=model_titles.get,
+                       help=tr("compare.model_help"))
     name, ws, _ = current()
     last = len(ws.dataset.features) - 1
     if not 0 <= view["row"] <= last:

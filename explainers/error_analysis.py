@@ -170,7 +170,7 @@ def error_tree(model: TabularModel, max_depth: int = DEFAULT_MAX_DEPTH, seed: in
 
     def visit(node: int, parent: int | None, depth: int, rule: tuple[Condition, ...]) -> None:
         reach = np.asarray(paths[:, node].toarray()).ravel().astype(bool)
-        left, right = structure.children_left[node], structure.children_right[node]
+        left, right = int(structure.children_left[node]), int(structure.children_right[node])
         nodes.append(ErrorNode(node, parent, depth, rule, int(reach.sum()), int(is_error[reach].sum()), left == -1))
         if left == -1:
             return
