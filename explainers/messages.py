@@ -30,8 +30,14 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, str]:
 
 def languages() -> list[str]:
     """The languages that have a catalogue, English first."""
+    return list(_languages())
+
+
+@cache
+def _languages() -> tuple[str, ...]:
+    # Asked for on every translated text: the folder is read once per process.
     found = sorted(p.stem for p in LOCALES_DIR.glob("*.toml"))
-    return sorted(found, key=lambda lang: (lang != DEFAULT_LANGUAGE, lang))
+    return tuple(sorted(found, key=lambda lang: (lang != DEFAULT_LANGUAGE, lang)))
 
 
 @cache
