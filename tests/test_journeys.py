@@ -725,3 +725,37 @@ def test_rapid_clicks_during_start_up_and_computation(browser: Browser, fresh_se
         person.check("/global_explanations", "hmda", 7)
     finally:
         tab.context.close()
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Several models per dataset (issue 18)
+
+
+def test_model_picker_follows_pages_and_back(page: Page, server: Server, shots: Path) -> None:
+    """The baseline picked in the sidebar: Local explanation and Compare models show it, the URL names it, and Back
+    returns through the same views to the dataset's own model."""
+    person = Person(page, server, shots, "model-picker")
+    person.open("/")
+    person.choose_row(3)
+    baseline, default = person.t("compare.model_baseline_classification"), person.t("compare.model_default")
+    model_box = select_box(person.sidebar, person.t("compare.model"))
+    assert select_value(model_box) == default
+    choose(page, model_box, baseline)
+    person.wait_for_query(model="baseline", row="3")
+    person.settle()
+    for path in ("/local_explanation", "/compare"):
+        person.click_page(path)
+        person.check(path, "credit", 3)
+        assert query(page).get("model") == "baseline"
+        assert select_value(select_box(person.sidebar, person.t("compare.model"))) == baseline
+    expect(page.locator(MAIN).get_by_text(person.t("compare.one_row", row=3))).to_be_visible()
+    chosen = page.locator(MAIN).locator('[data-testid="stMultiSelect"]').first.inner_text()
+    assert baseline in chosen and default in chosen  # the chosen model, and the one it is compared with
+    person.shot("compare")
+    for path, model in (("/local_explanation", "baseline"), ("/", "baseline"), ("/", None)):
+        page.go_back()
+        person.wait_for_query(model=model)
+        person.wait_for_path(path)
+        person.settle()
+        person.check(path, "credit", 3)
+        assert select_value(select_box(person.sidebar, person.t("compare.model"))) == (baseline if model else default)
