@@ -1302,7 +1302,9 @@ def check_onnx(data: bytes, header: dict) -> dict:
                 if attribute.name in ("classlabels_strings", "classlabels_int64s") and not classes:
                     values = attribute.strings or attribute.ints
                     classes = [v.decode("utf-8", "replace") if isinstance(v, bytes) else int(v) for v in values]
-                if attribute.t.data_location == onnx.TensorProto.EXTERNAL or attribute.t.external_data:
+                held = [attribute.t, *attribute.tensors, attribute.sparse_tensor.values,
+                        *(sparse.values for sparse in attribute.sparse_tensors)]
+                if any(t.data_location == onnx.TensorProto.EXTERNAL or t.external_data for t in held):
                     raise Refused("keeps tensors in other files (external data), which are never read")
                 graphs.extend([attribute.g] if attribute.HasField("g") else [])
                 graphs.extend(attribute.graphs)
