@@ -133,6 +133,13 @@ class TabularModel:
         return self.booster_for(rows)
 
     @property
+    def kind_label(self) -> str:
+        """The model's library in words, for reports and cards: XGBoost, LightGBM, CatBoost, ONNX, or
+        scikit-learn and its estimator's type."""
+        labels = {"xgboost": "XGBoost", "lightgbm": "LightGBM", "catboost": "CatBoost", "onnx": "ONNX"}
+        return labels.get(self.kind) or f"scikit-learn ({self.details.get('type', '?')})"
+
+    @property
     def native_shap(self) -> bool:
         """Whether SHAP comes from the tree library's own exact contributions (in log-odds for classifiers,
         raw units for regressors) rather than the model-agnostic permutation path."""

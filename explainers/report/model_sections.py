@@ -80,7 +80,7 @@ class DataAndModelSections(BlockWriter):
             source = tr("report.model_file", name=self.stamp.model_source)
         else:
             source = tr("report.model_default", rows=tr.number(int(model.details["train_rows"]), 0))
-        kind = "XGBoost" if model.kind == "xgboost" else f"scikit-learn ({model.details.get('type', '?')})"
+        kind = model.kind_label
         rows = [(tr("report.model_source"), source), (tr("report.model_kind"), kind)]
         if model.details.get("trees"):
             rows.append((tr("report.model_trees"), tr.number(int(model.details["trees"]), 0)))
