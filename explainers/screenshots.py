@@ -2,15 +2,18 @@
 command lives in :mod:`explainers.cli.screenshots`, beside the command line."""
 
 from .cli.screenshots import (
-           CHROMIUM,
-           CHROMIUM_ARGS,
-           PAGES,
-           WINDOW,
-           free_port,
-           start_app,
-           take_screenshots,
-           wait_until_drawn,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PAGES,
+    WINDOW,
+    Shot,
+    app_pages,
+    free_port,
+    start_app,
+    take_screenshots,
+    wait_until_drawn,
+    write_manifest,
 )
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "PAGES", "WINDOW", "free_port", "start_app", "take_screenshots",
-           "wait_until_drawn"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "PAGES", "WINDOW", "Shot", "app_pages", "free_port", "start_app",
+           "take_screenshots", "wait_until_drawn", "write_manifest"]

@@ -17,11 +17,28 @@ from collections.abc import Sequence
 
 from ..errors import InputError
 from ..i18n import DEFAULT_LANGUAGE, languages
-from . import audit, audit_log, batch, cases, compare, datasets, errors, explain, monitor, notice, report, screenshots
+from ..messages import render
+from . import (
+    audit,
+    audit_log,
+    batch,
+    cases,
+    compare,
+    datasets,
+    docs,
+    errors,
+    explain,
+    monitor,
+    notice,
+    report,
+    screenshots,
+    use_case,
+)
 from .common import Parser
 
 # In the order of ``--help``.
-COMMANDS = (explain, datasets, report, screenshots, audit, batch, notice, cases, audit_log, monitor, compare, errors)
+COMMANDS = (explain, datasets, report, docs, use_case, screenshots, audit, batch, notice, cases, audit_log,
+            monitor, compare, errors)
 
 
 def build_parser() -> Parser:
@@ -62,9 +79,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
-        print("error: interrupted.", file=sys.stderr)
+        print(f"error: {render('errors.interrupted', language_of(argv), {})}", file=sys.stderr)
         return 130
     except Exception as exc:
         reason = str(exc).splitlines()[0][:200] if str(exc) else ""
-        print(f"error: unexpected {type(exc).__name__}: {reason}; please report it.", file=sys.stderr)
+        unexpected = render("errors.unexpected", language_of(argv), {"kind": type(exc).__name__, "reason": reason})
+        print(f"error: {unexpected}", file=sys.stderr)
         return 1

@@ -1,32 +1,118 @@
-"""``screenshots``, for documentation: start the app, open each page in headless Chromium, save PNGs.
+"""``screenshots``, for documentation: start the app, open every page of its navigation in headless Chromium,
+bring each to the state that shows its answer, check that answer in the browser, then save a PNG.
 
 Not engine work: this starts a server and a browser, so it lives beside the command line.
 
-``python -m explainers screenshots --out docs/screenshots [--dataset credit] [--row 3] [--lang en]``
-Needs the ``playwright`` package and Debian's Chromium (``apt-get install -y chromium``); nothing
-is downloaded.
+``python -m explainers screenshots --out docs/screenshots [--dataset credit] [--row 3] [--lang pt-BR]
+[--pages local_explanation,what_if] [--width 1366|1920] [--presentation]``
+
+Beside the PNGs it writes ``manifest.json`` (for each shot: page, dataset, row, language, the deep link and the
+steps that reproduce it, what was checked before the shot; for all: data and model SHA-256, package versions,
+date) and ``captions.md`` (one caption per shot in the chosen language). The pages are read from ``app.py``'s
+``st.navigation`` list, so a page added there is photographed too. Needs the ``playwright`` package and Debian's
+Chromium (``apt-get install -y chromium``); nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from ..errors import InputError
+from ..i18n import Translator, translator
 from .common import add_language_option
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+APP = ROOT / "app.py"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
-PAGES = ("", "global_explanations", "local_explanation", "what_if", "counterfactuals")
-WINDOW = {"width": 1400, "height": 1000}
+WIDTHS = (1366, 1920)
+WINDOW = {"width": 1366, "height": 900}
+MAX_HEIGHT = 12_000  # a taller page is cut here (Chromium's limit for one capture is about 16,000 px)
+# The first page of a fresh server may train a model, and the report takes a while.
+RUN_TIMEOUT_MS = int(os.environ.get("XAI_SHOT_TIMEOUT_MS", "180000"))
+CALM_MS = 700
+DEFAULT_PAGE = "overview"
+
+SETTLED_JS = """([calm]) => {
+    const h1 = document.querySelector('[data-testid="stMain"] h1');
+    const root = document.querySelector('[data-testid="stApp"]');
+    const state = root && root.getAttribute("data-test-script-state");
+    const busy = document.querySelector(
+        '[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-testid="stSkeleton"]');
+    const still = h1 !== null && h1.offsetParent !== null && (state === null || state === "notRunning") && !busy;
+    const now = performance.now();
+    if (!still) { window.__shotCalmSince = null; return false; }
+    if (window.__shotCalmSince == null) window.__shotCalmSince = now;
+    return now - window.__shotCalmSince >= calm;
+}"""
+CHARTS_DRAWN_JS = """() => {
+    const slots = document.querySelectorAll('[data-testid="stPlotlyChart"]').length;
+    const plots = [...document.querySelectorAll(".js-plotly-plot")];
+    return plots.length >= slots && plots.every(p => p.querySelector("svg.main-svg"));
+}"""
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The pages: read from app.py, so that future pages are photographed too
+
+
+def app_pages(app: Path = APP) -> tuple[str, ...]:
+    """The pages of ``app.py``'s navigation, in its order, by URL path (the default page as ``overview``)."""
+    tree = ast.parse(app.read_text(encoding="utf-8"))
+    pages = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "Page"
+                and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            default = any(k.arg == "default" and isinstance(k.value, ast.Constant) and k.value.value is True
+                          for k in node.keywords)
+            pages.append((node.lineno, node.col_offset, DEFAULT_PAGE if default else Path(node.args[0].value).stem))
+    return tuple(name for *_, name in sorted(pages))
+
+
+PAGES = app_pages() if APP.exists() else ()
+
+
+def url_path(page: str) -> str:
+    return "/" if page == DEFAULT_PAGE else f"/{page}"
+
+
+def deep_link(page: str, dataset: str, row: int, lang: str, presentation: bool) -> str:
+    """The address (after the server's) that opens ``page`` on this view."""
+    params = {"dataset": dataset, "row": str(int(row)), "lang": lang}
+    if presentation:
+        params["presentation"] = "1"
+    return f"{url_path(page)}?{urlencode(params)}"
+
+
+def choose_pages(wanted: str | None, available: tuple[str, ...] = PAGES) -> list[str]:
+    """``--pages a,b`` (names as in the manifest: ``overview``, ``what_if``, ...) checked against the app's pages."""
+    if not wanted:
+        return list(available)
+    chosen = [p.strip() for p in wanted.split(",") if p.strip()]
+    for page in chosen:
+        if page not in available:
+            raise InputError(key="errors.docs.pages_unknown", page=page, pages=", ".join(available))
+    return chosen
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The server
 
 
 def free_port() -> int:
@@ -40,8 +126,9 @@ def start_app(port: int, env: dict | None = None) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--theme.base", "light"],
-        cwd=ROOT, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+         "--server.fileWatcherType", "none", "--theme.base", "light"],
+        cwd=ROOT, env={**os.environ, "TQDM_DISABLE": "1", **(env or {})}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -57,62 +144,391 @@ def start_app(port: int, env: dict | None = None) -> subprocess.Popen:
     raise InputError("the app did not start within 120 s.")
 
 
-def wait_until_drawn(page, timeout_ms: int = 90_000) -> None:
-    """Wait until Streamlit has finished running the page and its title is visible."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
-    page.wait_for_function(
-        "() => { const app = document.querySelector(\"[data-testid='stApp']\");"
-        " return app && app.getAttribute('data-test-script-state') !== 'running'"
-        " && !document.querySelector(\"[data-testid='stStatusWidget']\") && document.querySelector('h1'); }",
-        timeout=timeout_ms,
-    )
-    page.wait_for_timeout(800)  # let Plotly finish drawing
+# --------------------------------------------------------------------------------------------------------------
+# Reading and working the page
 
 
-def take_screenshots(out: Path, dataset: str = "credit", row: int = 3, lang: str = "en") -> list[Path]:
-    """One PNG per page, light theme, presentation mode on, at a fixed window size."""
+class ShotError(InputError):
+    """A page did not reach the state its screenshot must show."""
+
+
+def wait_until_drawn(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+    """Wait until the page's script has finished, its title shows, and no status widget, spinner or skeleton has
+    been on screen for a calm moment; then until every Plotly chart has drawn its SVG."""
     try:
+        page.evaluate("() => { window.__shotCalmSince = null; }")
+        page.wait_for_function(SETTLED_JS, arg=[CALM_MS], timeout=timeout_ms, polling=100)
+        page.wait_for_function(CHARTS_DRAWN_JS, timeout=timeout_ms, polling=100)
+    except Exception as error:  # Playwright's TimeoutError
+        raise ShotError(f"{page.url} did not finish drawing within {timeout_ms // 1000} s ({error}).") from None
+
+
+def main_text(page) -> str:
+    main = page.locator('[data-testid="stMain"]')
+    return main.inner_text() if main.count() else ""
+
+
+def prefix(template: str) -> str:
+    """The fixed start of a catalogue message, before its first ``{parameter}``."""
+    return template.split("{")[0].strip()
+
+
+def check_clean(page, tr: Translator) -> None:
+    """No exception box and no "This page failed" line: a shot of a broken page is never taken."""
+    if page.locator('[data-testid="stException"]').count():
+        raise ShotError(f"{page.url} shows an exception.")
+    failed = prefix(tr("app.page_failed")).split(";")[0]
+    if failed and failed in main_text(page):
+        raise ShotError(f"{page.url} shows '{failed}'.")
+
+
+def click_and_wait(page, locator, what: str) -> None:
+    if not locator.count():
+        raise ShotError(f"{page.url}: no {what} to click.")
+    locator.first.click()
+    page.wait_for_timeout(300)  # let the rerun start before waiting for it to end
+    wait_until_drawn(page)
+
+
+def metric_value(page, label: str) -> str | None:
+    metric = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]').get_by_text(label, exact=True))
+    if not metric.count():
+        return None
+    return metric.first.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def choose_option(page, label: str, option: str) -> None:
+    """Pick ``option`` in the select box labelled ``label``."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(
+        has=page.locator('[data-testid="stWidgetLabel"]').get_by_text(label, exact=True))
+    if not box.count():
+        raise ShotError(f"{page.url}: no select box '{label}'.")
+    if box.first.locator('input[role="combobox"]').first.input_value() == option:
+        return
+    field = box.first.locator('input[role="combobox"]').first
+    field.click()
+    field.fill(option)  # filters the list to the wanted option
+    page.get_by_role("option", name=option, exact=True).first.click()
+    page.wait_for_timeout(300)
+    wait_until_drawn(page)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# What each page must show, and how to get there
+
+
+@dataclass
+class Shot:
+    """One screenshot: the page, its file, the deep link and steps that reproduce it, and what was checked."""
+
+    page: str
+    file: str
+    title: str
+    deep_link: str
+    steps: list[str] = field(default_factory=list)
+    checked: dict = field(default_factory=dict)
+    width: int = 0
+    height: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"page": self.page, "file": self.file, "title": self.title, "deep_link": self.deep_link,
+                "steps": self.steps, "checked": self.checked, "width": self.width, "height": self.height,
+                "seconds": round(self.seconds, 2)}
+
+
+def show_local(page, tr: Translator, shot: Shot, row: int) -> None:
+    """Local: the prediction of this row and its narrative."""
+    if metric_value(page, tr("local.prediction_for", row=row)) is None:
+        raise ShotError(f"{page.url}: no prediction for row {row}.")
+    narrative = tr("local.narrative") + "."
+    text = main_text(page)
+    if narrative not in text:
+        raise ShotError(f"{page.url}: no narrative.")
+    shot.checked.update(prediction_for_row=row, narrative=text.split(narrative, 1)[1].strip().split("\n")[0][:300])
+
+
+def find_counterfactuals(page, tr: Translator, shot: Shot) -> int:
+    """Counterfactuals: press the button (unless this session's search is already shown), wait for the results,
+    and check that at least one passed the re-check; returns how many did."""
+    if metric_value(page, tr("cf.passed")) is None:
+        click_and_wait(page, page.locator(".st-key-cf_go button"), f"'{tr('cf.go')}' button")
+        shot.steps.append(f"click “{tr('cf.go')}”")
+    value = metric_value(page, tr("cf.passed"))
+    numbers = [int(n) for n in re.findall(r"\d+", value or "")]
+    if not numbers or numbers[0] < 1:
+        raise ShotError(f"{page.url}: no counterfactual passed the re-check ({value!r}).")
+    shot.checked.update(rechecked=numbers[0], proposed=numbers[1] if len(numbers) > 1 else None)
+    return numbers[0]
+
+
+def counterfactual_lines(page) -> dict[int, int]:
+    """Each listed counterfactual (#i) and how many features it changes."""
+    lines = {}
+    for text in page.locator('[data-testid="stMarkdownContainer"]').all_inner_texts():
+        found = re.match(r"^#(\d+)\s*→", text.strip())
+        if found:
+            lines[int(found.group(1))] = text.count("→") - 1
+    return lines
+
+
+def show_counterfactuals(page, tr: Translator, shot: Shot, row: int) -> None:
+    find_counterfactuals(page, tr, shot)
+    lines = counterfactual_lines(page)
+    if not lines:
+        raise ShotError(f"{page.url}: the counterfactuals are not listed.")
+    shot.checked["listed"] = len(lines)
+
+
+def show_what_if(page, tr: Translator, shot: Shot, row: int) -> None:
+    """What-if: open the counterfactual with the fewest changes from the Counterfactuals page (so the edit flips,
+    or nearly flips, the outcome), then draw the curve of the changed feature, marked at its new value."""
+    if metric_value(page, tr("whatif.changed")) in (None, "0"):
+        link = shot.deep_link.replace(url_path("what_if") + "?", url_path("counterfactuals") + "?", 1)
+        address = urlsplit(page.url)
+        page.goto(f"{address.scheme}://{address.netloc}{link}")
+        wait_until_drawn(page)
+        shot.steps.append(f"open {link}")
+        find_counterfactuals(page, tr, shot)
+        lines = counterfactual_lines(page)
+        if not lines:
+            raise ShotError(f"{page.url}: no counterfactual to open in What-if.")
+        fewest = min(lines, key=lambda i: (lines[i], i))
+        click_and_wait(page, page.locator(f".st-key-cf_open_{fewest} button"), f"'{tr('cf.open')}' button")
+        shot.steps.append(f"click “{tr('cf.open')}” of #{fewest}")
+    changed = metric_value(page, tr("whatif.changed"))
+    if changed in (None, "0"):
+        raise ShotError(f"{page.url}: What-if shows no edit.")
+    flips_text = prefix(tr("whatif.flips", before="{", after="{"))
+    text = main_text(page)
+    shot.checked.update(changed_features=int(re.sub(r"\D", "", changed) or 0), flips=flips_text in text)
+    listed = prefix(tr("whatif.changed_list", changes="{"))
+    line = next((ln for ln in text.splitlines() if ln.startswith(listed)), "")
+    first = line[len(listed):].strip().split("; ")[0].rsplit(": ", 1)[0] if line else ""
+    if first:
+        choose_option(page, tr("whatif.curve_feature"), first)
+        shot.steps.append(f"choose “{first}” in “{tr('whatif.curve_feature')}”")
+        shot.checked["curve_feature"] = first
+    if page.locator(".js-plotly-plot").count() < 2:  # the effects before and after, and the curve
+        raise ShotError(f"{page.url}: the curve is not drawn.")
+
+
+def show_responsible_ai(page, tr: Translator, shot: Shot, row: int) -> None:
+    figures = page.locator(".js-plotly-plot").count()
+    if figures < 1:
+        raise ShotError(f"{page.url}: no figures.")
+    shot.checked["figures"] = figures
+
+
+def show_report(page, tr: Translator, shot: Shot, row: int) -> None:
+    built = prefix(tr("report.built"))
+    if built not in main_text(page):
+        click_and_wait(page, page.get_by_role("button", name=tr("report.build")), f"'{tr('report.build')}' button")
+        shot.steps.append(f"click “{tr('report.build')}”")
+    if built not in main_text(page) or not page.locator(".st-key-report_download").count():
+        raise ShotError(f"{page.url}: the report was not built.")
+    shot.checked["report_built"] = next(ln for ln in main_text(page).splitlines() if ln.startswith(built))
+
+
+def press_if_there(key: str, message: str) -> Callable:
+    """A page whose answer comes after one button (the notice, the audit trail's check)."""
+
+    def act(page, tr: Translator, shot: Shot, row: int) -> None:
+        button = page.locator(f".st-key-{key} button")
+        if button.count() and button.first.is_enabled():
+            click_and_wait(page, button, key)
+            shot.steps.append(f"click “{tr(message)}”")
+            shot.checked["pressed"] = tr(message)
+
+    return act
+
+
+def charts_if_any(page, tr: Translator, shot: Shot, row: int) -> None:
+    shot.checked["figures"] = page.locator(".js-plotly-plot").count()
+
+
+RECIPES: dict[str, Callable] = {
+    "local_explanation": show_local,
+    "counterfactuals": show_counterfactuals,
+    "what_if": show_what_if,
+    "responsible_ai": show_responsible_ai,
+    "report": show_report,
+    "notice": press_if_there("notice_write", "notice.write"),
+    "audit": press_if_there("audit_verify", "auditlog.verify"),
+}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Taking the shots
+
+
+def check_view(page, dataset: str, row: int, lang: str) -> dict:
+    """The view the app shows is the one asked for: the URL's dataset, row and language."""
+    query = {k: v[-1] for k, v in parse_qs(urlsplit(page.url).query).items()}
+    shown = {"dataset": query.get("dataset"), "row": query.get("row"), "lang": query.get("lang")}
+    if shown != {"dataset": dataset, "row": str(row), "lang": lang}:
+        raise ShotError(f"{page.url}: the app shows {shown}, not dataset {dataset}, row {row}, language {lang}.")
+    return shown
+
+
+def capture(page, path: Path, width: int) -> tuple[int, int]:
+    """The whole page at ``width``: Streamlit scrolls inside its main area, so grow the window to its height."""
+    height = page.evaluate(
+        """() => {
+            const main = document.querySelector('[data-testid="stMain"]');
+            const sidebar = document.querySelector('[data-testid="stSidebarContent"]');
+            return Math.max(main ? main.scrollHeight : 0, sidebar ? sidebar.scrollHeight : 0,
+                            document.documentElement.scrollHeight);
+        }""")
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")  # no focus ring in the shot
+    height = min(max(int(height), WINDOW["height"]), MAX_HEIGHT)
+    page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(700)  # Plotly re-lays out after the resize
+    page.wait_for_function(CHARTS_DRAWN_JS, timeout=RUN_TIMEOUT_MS)
+    page.screenshot(path=str(path), full_page=False)
+    page.set_viewport_size({"width": width, "height": WINDOW["height"]})
+    return width, height
+
+
+def take_screenshots(out: Path, dataset: str = "credit", row: int = 3, lang: str = "en",
+                     pages: list[str] | None = None, width: int = WINDOW["width"], presentation: bool = False,
+                     on_shot: Callable[[Shot], None] | None = None) -> list[Shot]:
+    """One checked PNG per page (all of ``app.py``'s navigation by default), light theme, at ``width`` pixels."""
+    try:
+        from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError:
         raise InputError("screenshots need the playwright package: pip install playwright.") from None
     if not Path(CHROMIUM).exists():
         raise InputError("screenshots need Chromium: apt-get update && apt-get install -y chromium.")
+    if width not in WIDTHS:
+        raise InputError(key="errors.docs.width", width=width)
+    pages = choose_pages(",".join(pages) if pages else None)
+    tr = translator(lang)
     out.mkdir(parents=True, exist_ok=True)
     port = free_port()
-    server = start_app(port)
-    written = []
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport=WINDOW)
-            for name in PAGES:
-                page.goto(f"http://127.0.0.1:{port}/{name}?dataset={dataset}&row={row}&lang={lang}&presentation=1")
-                wait_until_drawn(page)
-                height = page.evaluate(
-                    "() => document.querySelector(\"[data-testid='stMain']\")?.scrollHeight || 1000")
-                page.set_viewport_size({"width": WINDOW["width"], "height": max(WINDOW["height"], int(height))})
-                page.wait_for_timeout(500)
-                path = out / f"{name or 'overview'}.png"
-                page.screenshot(path=str(path), full_page=True)
-                page.set_viewport_size(WINDOW)
-                written.append(path)
-            browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    return written
+    with tempfile.TemporaryDirectory(prefix="xai-shots-") as scratch:
+        # The app records its events (a report built, a notice written) in an oversight database of its own.
+        server = start_app(port, env={"XAI_DB_URL": f"sqlite:///{Path(scratch) / 'oversight.db'}"})
+        shots: list[Shot] = []
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                context = browser.new_context(viewport={"width": width, "height": WINDOW["height"]},
+                                              locale="pt-BR" if lang == "pt-BR" else "en-US")
+                context.set_default_timeout(RUN_TIMEOUT_MS)
+                page = context.new_page()
+                for number, name in enumerate(pages, 1):
+                    started = time.perf_counter()
+                    link = deep_link(name, dataset, row, lang, presentation)
+                    shot = Shot(page=name, file=f"{number:02d}-{name}.png", title="", deep_link=link,
+                                steps=[f"open {link}"])
+                    try:
+                        page.goto(f"http://127.0.0.1:{port}{link}")
+                        wait_until_drawn(page)
+                        RECIPES.get(name, charts_if_any)(page, tr, shot, row)
+                        check_clean(page, tr)
+                        shot.checked["view"] = check_view(page, dataset, row, lang)
+                    except (ShotError, PlaywrightError) as error:
+                        page.screenshot(path=str(out / f"failed-{shot.file}"))  # what the page showed instead
+                        if isinstance(error, ShotError):
+                            raise
+                        raise ShotError(f"{name}: {str(error).splitlines()[0]}") from None
+                    shot.title = page.locator('[data-testid="stMain"] h1').first.inner_text().strip()
+                    shot.width, shot.height = capture(page, out / shot.file, width)
+                    shot.seconds = time.perf_counter() - started
+                    shots.append(shot)
+                    if on_shot is not None:
+                        on_shot(shot)
+                browser.close()
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    return shots
+
+
+def caption(shot: Shot, tr: Translator, dataset_title: str, row: int) -> str:
+    """The shot's caption in the translator's language."""
+    key = f"docs.shots.{shot.page}"
+    what = tr(key) if tr(key) != key else tr("docs.shots.other", page=shot.title)
+    return tr("docs.shots.caption", text=what.rstrip("."), dataset=dataset_title, row=row)
+
+
+def write_manifest(out: Path, shots: list[Shot], *, dataset: str, row: int, lang: str, width: int,
+                   presentation: bool, stamp) -> tuple[Path, Path]:
+    """``manifest.json`` (the stamp, the view, each shot's deep link, steps and checks) and ``captions.md``."""
+    from ..data import builtin_spec
+
+    tr = translator(lang)
+    title = builtin_spec(dataset).display_title(lang)
+    manifest = {
+        "generated_utc": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "dataset": dataset, "dataset_title": title, "row": row, "language": lang, "presentation": presentation,
+        "width": width,
+        "data_sha256": stamp.data_sha256, "data_content_sha256": stamp.data_content_sha256,
+        "model_sha256": stamp.model_sha256, "model_source": stamp.model_source, "seed": stamp.seed,
+        "split_seed": stamp.split_seed, "versions": dict(stamp.versions),
+        "deep_links": "relative to the app's address, e.g. http://localhost:8501",
+        "pages": [{**s.to_dict(), "dataset": dataset, "row": row, "language": lang,
+                   "caption": caption(s, tr, title, row)} for s in shots],
+    }
+    manifest_path = out / "manifest.json"
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    lines = [f"# {tr('docs.shots.heading', dataset=title)}", ""]
+    for number, shot in enumerate(shots, 1):
+        text = caption(shot, tr, title, row)
+        lines += [f"## {number}. {shot.title}", "", f"![{shot.title}]({shot.file})", "", text, ""]
+    captions_path = out / "captions.md"
+    captions_path.write_text("\n".join(lines), encoding="utf-8")
+    return manifest_path, captions_path
+
+
+def screenshot_stamp(dataset: str, seed: int = 0):
+    """The stamp of a built-in dataset with its default model: what the app shows."""
+    from ..report import compute_stamp
+    from ..workspace import open_workspace
+
+    return compute_stamp(open_workspace(dataset, seed=seed), dataset, None, seed)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The command
+
+
+def add_shot_options(parser: argparse.ArgumentParser) -> None:
+    """The options ``screenshots`` and ``docs`` share."""
+    parser.add_argument("--pages", help=f"comma-separated pages (default: all of app.py's: {', '.join(PAGES)})")
+    parser.add_argument("--width", type=int, choices=WIDTHS, default=WIDTHS[0], help="window width in pixels")
+    parser.add_argument("--presentation", action="store_true", help="presentation mode (larger text, no sidebar)")
 
 
 def register(commands) -> None:
-    shots = commands.add_parser("screenshots", help="one PNG per dashboard page, for documentation")
+    shots = commands.add_parser("screenshots", help="one checked PNG per dashboard page, with manifest and captions")
     shots.add_argument("--out", default="docs/screenshots", help="folder for the PNG files")
     shots.add_argument("--dataset", default="credit", help="built-in dataset to show")
     shots.add_argument("--row", type=int, default=3, help="row shown on the local pages")
+    add_shot_options(shots)
     add_language_option(shots, help="language of the pages")
     shots.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    for path in take_screenshots(Path(args.out), dataset=args.dataset, row=args.row, lang=args.lang):
+    from ..data import builtin_names
+
+    if args.dataset not in builtin_names():
+        raise InputError(f"--dataset: {args.dataset!r} is not a built-in dataset; choose one of: "
+                         f"{', '.join(builtin_names())}.")
+    out = Path(args.out)
+    pages = choose_pages(args.pages)
+    stamp = screenshot_stamp(args.dataset)
+    shots = take_screenshots(out, dataset=args.dataset, row=args.row, lang=args.lang, pages=pages,
+                             width=args.width, presentation=args.presentation,
+                             on_shot=lambda shot: print(out / shot.file, flush=True))
+    for path in write_manifest(out, shots, dataset=args.dataset, row=args.row, lang=args.lang, width=args.width,
+                               presentation=args.presentation, stamp=stamp):
         print(path)
     return 0

@@ -8,7 +8,7 @@ from ..i18n import languages, translator
 from ..metrics import evaluate
 from ..workspace import Workspace
 from .blocks import GLOBAL_ROWS, TOP_GLOBAL
-from .content import UseCase, compute_stamp
+from .content import Stamp, UseCase, compute_stamp
 from .document import Report
 from .layout import Layout
 from .rows import check_rows, explain_rows, fairness
@@ -25,6 +25,7 @@ def build_report(
     *,
     command: str | None = None,
     monitoring=None,
+    stamp: Stamp | None = None,
 ) -> Report:
     """Gather a transparency report for ``rows`` of the workspace's dataset.
 
@@ -41,14 +42,15 @@ def build_report(
         derived from the arguments, when they identify the data and the model).
     monitoring : a :class:`~explainers.monitoring.MonitoringResult` (drift of a current table since the
         reference); with it, the report gains a monitoring section.
+    stamp : a stamp computed beforehand (:func:`compute_stamp`), so that several documents share one.
     """
     if lang not in languages():
-        raise InputError(f"no messages for language {lang!r}; choose one of: {', '.join(languages())}.")
+        raise InputError(key="errors.base.unknown_language", lang=repr(lang), choices=', '.join(languages()))
     if not isinstance(use_case, UseCase):
-        raise InputError("use_case must be a UseCase; load one with UseCase.from_toml(path).")
+        raise InputError(key="errors.report.bad_use_case_type")
     dataset, model = workspace.dataset, workspace.model
     rows = check_rows(dataset, rows)
-    stamp = compute_stamp(workspace, data_path, model_path, seed)
+    stamp = stamp or compute_stamp(workspace, data_path, model_path, seed)
     evaluation = evaluate(model, seed=stamp.split_seed)
     overall = global_shap(model, max_rows=GLOBAL_ROWS, seed=seed)
     explained = explain_rows(workspace, rows, lang, seed)

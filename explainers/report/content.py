@@ -4,6 +4,7 @@ the reproducibility stamp (file hashes, seeds, package versions, the time)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tomllib
 from collections.abc import Mapping
@@ -19,16 +20,26 @@ from ..util import package_versions
 from ..workspace import Workspace
 from .blocks import when
 
-USE_CASE_FIELDS = ("name", "purpose", "intended_users", "decisions", "limitations")
-_USE_CASE_ALIASES = {
+# The first five are the report's original use case; the rest complete the structured use case (brief
+# description, actors, flows, rules...) and what only a person can say for the model card. Files with only the
+# first five still load; a field left out is "not stated" wherever it is shown.
+USE_CASE_FIELDS = ("name", "purpose", "intended_users", "decisions", "limitations", "description", "actors",
+                   "preconditions", "main_flow", "alternative_flows", "postconditions", "business_rules",
+                   "non_functional_requirements", "assumptions", "notes", "owner", "out_of_scope",
+                   "ethical_considerations")
+_USE_CASE_ALIASES = {  # keys as written (lower case, spaces and hyphens as underscores) -> field
     "title": "name",
-    "intended users": "intended_users",
-    "intended-users": "intended_users",
     "users": "intended_users",
     "decisions_supported": "decisions",
-    "decisions it supports": "decisions",
+    "decisions_it_supports": "decisions",
     "known_limitations": "limitations",
-    "known limitations": "limitations",
+    "brief_description": "description",
+    "alternate_flows": "alternative_flows",
+    "nonfunctional_requirements": "non_functional_requirements",
+    "non_functional": "non_functional_requirements",
+    "out_of_scope_uses": "out_of_scope",
+    "developers": "owner",
+    "ethics": "ethical_considerations",
 }
 
 
@@ -41,24 +52,37 @@ class UseCase:
     intended_users: str = ""
     decisions: str = ""
     limitations: str = ""
+    description: str = ""
+    actors: str = ""
+    preconditions: str = ""
+    main_flow: str = ""
+    alternative_flows: str = ""
+    postconditions: str = ""
+    business_rules: str = ""
+    non_functional_requirements: str = ""
+    assumptions: str = ""
+    notes: str = ""
+    owner: str = ""
+    out_of_scope: str = ""
+    ethical_considerations: str = ""
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, object], where: str = "the use case") -> UseCase:
-        """From a mapping with the keys name, purpose, intended_users, decisions, limitations (a
-        ``[use_case]`` table inside it is used when present); a list of texts becomes one line each."""
+        """From a mapping with keys among :data:`USE_CASE_FIELDS` (a ``[use_case]`` table inside it is used when
+        present); a list of texts becomes one line each, and a field left out stays empty ("not stated")."""
         if "use_case" in raw and isinstance(raw["use_case"], Mapping):
             raw = raw["use_case"]
         values: dict[str, str] = {}
         for key, value in raw.items():
-            name = _USE_CASE_ALIASES.get(str(key).strip().lower(), str(key).strip().lower())
+            written = re.sub(r"[\s-]+", "_", str(key).strip().lower())
+            name = _USE_CASE_ALIASES.get(written, written)
             if name not in USE_CASE_FIELDS:
-                raise InputError(
-                    f"{where} has an unknown key {key!r}; use only: {', '.join(USE_CASE_FIELDS)}."
-                )
+                raise InputError(key="errors.report.unknown_key", where=where, field=repr(key),
+                                 fields=', '.join(USE_CASE_FIELDS))
             if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
                 value = "\n".join(value)
             if not isinstance(value, str):
-                raise InputError(f"{where}: {key} must be text (in quotes); fix the file.")
+                raise InputError(key="errors.report.not_text", where=where, field=key)
             values[name] = value.strip()
         return cls(**values)
 
@@ -69,14 +93,14 @@ class UseCase:
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise InputError(f"use-case file {path} does not exist; check the path.") from None
+            raise InputError(key="errors.report.missing_use_case", path=path) from None
         except IsADirectoryError:
-            raise InputError(f"use-case file {path} is a folder; give a TOML file.") from None
+            raise InputError(key="errors.report.use_case_folder", path=path) from None
         except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"could not read use-case file {path} ({type(exc).__name__}); give a UTF-8 TOML file.") \
+            raise InputError(key="errors.report.unreadable_use_case", path=path, reason=type(exc).__name__) \
                 from None
         except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"use-case file {path} is not valid TOML ({exc}); fix its syntax.") from None
+            raise InputError(key="errors.report.bad_use_case", path=path, reason=str(exc)) from None
         return cls.from_mapping(raw, where=f"use-case file {path.name}")
 
     def to_dict(self) -> dict[str, str]:
@@ -87,10 +111,9 @@ class UseCase:
 
     def to_toml(self) -> str:
         """The use case as TOML that :meth:`from_toml` reads back."""
-        lines = []
-        for key, value in self.to_dict().items():
-            escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-            lines.append(f'{key} = "{escaped}"')
+        # A JSON string is a TOML basic string (every control character escaped), but for DEL.
+        lines = [f"{key} = " + json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+                 for key, value in self.to_dict().items()]
         return "\n".join(lines) + "\n"
 
 
@@ -163,7 +186,7 @@ def _data_file(dataset: Dataset, data_path: str | Path | None) -> tuple[Path | N
     if data_path is not None and Path(data_path).is_file():
         return Path(data_path), str(data_path)
     if data_path is not None and str(data_path) not in builtin_names():
-        raise InputError(f"data file {data_path} does not exist; check the path.")
+        raise InputError(key="errors.read.missing", path=data_path)
     spec = dataset.spec
     if is_builtin(spec):
         if spec.source and (DATASETS_DIR / spec.source).is_file():
@@ -186,7 +209,7 @@ def compute_stamp(
     model = workspace.model
     if model_path is not None:
         if not Path(model_path).is_file():
-            raise InputError(f"model file {model_path} does not exist; check the path.")
+            raise InputError(key="errors.models.missing", path=model_path)
         model_hash, model_source, from_file = sha256_file(model_path), Path(model_path).name, True
     else:
         model_hash, model_source, from_file = model.model_hash, model.source, not is_default_model(model)

@@ -72,8 +72,9 @@ def render_html(report: Document) -> str:
         '<meta name="generator" content="explainers.report">',
         f"<title>{html.escape(report.title)}</title>",
         f"<style>{_CSS}</style>",
-        # plotly.js, once, inline: the file works offline.
-        f'<script id="plotlyjs">{get_plotlyjs()}</script>',
+        # plotly.js, once, inline: the file works offline (left out of a document without charts).
+        f'<script id="plotlyjs">{get_plotlyjs()}</script>' if any(isinstance(b, Chart) for b in report.blocks)
+        else "",
         "</head>",
         "<body>",
         "<main>",
@@ -116,7 +117,8 @@ def render_html(report: Document) -> str:
             out.append(f'<figure class="chart">{div}<figcaption>{inline_html(block.caption)}</figcaption></figure>')
     if open_section:
         out.append("</section>")
-    out.append(f"<footer>{html.escape(tr('report.footer', date=when(tr, report.stamp.generated)))}</footer>")
+    footer = getattr(report, "footer", None) or tr("report.footer", date=when(tr, report.stamp.generated))
+    out.append(f"<footer>{html.escape(footer)}</footer>")
     out += ["</main>", "</body>", "</html>", ""]
     return "\n".join(out)
 

@@ -63,5 +63,6 @@ def render_markdown(report: Document) -> str:
             data = base64.b64encode(report.png(block)).decode("ascii")
             alt = md_text(" ".join(block.title.split()))
             out += [f"![{alt}](data:image/png;base64,{data})", "", f"_{_md_line(block.caption)}_", ""]
-    out += ["---", "", md_text(tr("report.footer", date=when(tr, report.stamp.generated))), ""]
+    footer = getattr(report, "footer", None) or tr("report.footer", date=when(tr, report.stamp.generated))
+    out += ["---", "", md_text(footer), ""]
     return "\n".join(out)
