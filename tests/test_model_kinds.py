@@ -488,3 +488,22 @@ def test_each_kind_uploads_on_the_data_source_page_and_explains_a_row(uploads, n
     assert sorted(effects["column"]) == sorted(ws.dataset.feature_names)
     numbers = pd.to_numeric(effects["effect"].astype(str).str.replace(",", ""), errors="coerce")
     assert numbers.notna().all() and numbers.abs().sum() > 0
+
+
+
+def test_lightgbm_with_boolean_categories_reads_the_tables_text(tmp_path):
+    """A model trained on a category of booleans (False, True) reads the table's same values as text."""
+    frame = seeded_table()
+    frame["colour"] = frame["colour"] == "red"
+    dataset = dataset_of(frame)
+    assert "colour" in dataset.categorical
+    features = dataset.features.copy()
+    features["colour"] = pd.Categorical(features["colour"].astype(str) == "True")
+    fitted = lgb.LGBMClassifier(n_estimators=20, num_leaves=8, min_child_samples=5, random_state=0,
+                                verbose=-1).fit(features, dataset.target_codes())
+    assert fitted.booster_.pandas_categorical == [[False, True]]
+    path = tmp_path / "booleans.txt"
+    fitted.booster_.save_model(str(path))
+    model = load_model(path, dataset)
+    assert np.array_equal(model.predict_proba(dataset.features)[:, 1], fitted.predict_proba(features)[:, 1])
+    assert_additive(shap_values(model, dataset.features.iloc[ROWS]))

@@ -31,14 +31,25 @@ def looks_like_lightgbm_json(data: bytes) -> bool:
 class LightGBMRunner:
     """A LightGBM booster on the table's typed frames (one thread for a few rows, every core for batches)."""
 
-    def __init__(self, booster, layout: Layout, classifier: bool):
+    def __init__(self, booster, layout: Layout, classifier: bool, recode: dict[str, list] | None = None):
         self.booster = booster
         self.layout = layout
         self.classifier = classifier
+        self.recode = recode or {}  # categorical inputs whose categories the model keeps as numbers, not text
+
+    def model_input(self, frame: pd.DataFrame) -> pd.DataFrame:
+        data = self.layout.frame(frame)
+        if self.recode:
+            data = data.copy()
+            for name, categories in self.recode.items():
+                by_text = {str(c): c for c in categories}
+                values = [by_text.get(str(v)) for v in data[name].astype("object")]
+                data[name] = pd.Categorical(values, categories=categories)
+        return data
 
     def _run(self, frame: pd.DataFrame, **kwargs) -> np.ndarray:
         threads = 1 if len(frame) < 1000 else 0
-        return np.asarray(self.booster.predict(self.layout.frame(frame), num_threads=threads, **kwargs),
+        return np.asarray(self.booster.predict(self.model_input(frame), num_threads=threads, **kwargs),
                           dtype="float64")
 
     def predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
@@ -86,16 +97,19 @@ def load_lightgbm(path: Path, dataset: Dataset) -> TabularModel:
     check_categorical(layout, model_categorical, dataset)
     known = booster.pandas_categorical or []
     categorical_inputs = [name for name in layout.names if name in model_categorical]
+    recode = {}
     if known and len(known) == len(categorical_inputs):
         for name, categories in zip(categorical_inputs, known, strict=True):
             check_known_categories(name, [str(c) for c in categories], dataset)
+            if any(not isinstance(c, str) for c in categories):
+                recode[name] = list(categories)
     if classifier:
         n_class = booster.num_model_per_iteration() if objective != "binary" else 2
         if n_class != len(dataset.classes):
             raise InputError(key="errors.model_kinds.class_count", model=n_class, table=len(dataset.classes),
                              classes=", ".join(dataset.classes))
     return TabularModel(
-        LightGBMRunner(booster, layout, classifier),
+        LightGBMRunner(booster, layout, classifier, recode),
         kind="lightgbm",
         dataset=dataset,
         classes=dataset.classes if classifier else (),
