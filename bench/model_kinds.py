@@ -78,9 +78,14 @@ def run(rows_wanted: int) -> dict:
     chosen = test[sample_positions(len(test), rows_wanted, seed=0)]
     frames = [dataset.features.iloc[[int(i)]] for i in chosen]
     features, target = dataset.features.iloc[train], dataset.target_codes()[train]
-    text = features.copy()
-    for name in dataset.categorical:
-        text[name] = text[name].astype(str)
+    def as_text(frame):
+        """Categories as plain text, a missing one as "nan" (what the engine gives CatBoost too)."""
+        out = frame.copy()
+        for name in dataset.categorical:
+            out[name] = out[name].astype("object").where(out[name].notna(), "nan").astype(str)
+        return out
+
+    text = as_text(features)
     results: dict = {}
     with tempfile.TemporaryDirectory() as folder:
         # LightGBM
@@ -105,10 +110,7 @@ def run(rows_wanted: int) -> dict:
         explainer = shap.TreeExplainer(fitted)
 
         def stock_catboost(row):
-            as_text = row.copy()
-            for name in categorical:
-                as_text[name] = as_text[name].astype(str)
-            pool = cb.Pool(as_text, cat_features=categorical)
+            pool = cb.Pool(as_text(row), cat_features=categorical)
             return np.asarray(explainer.shap_values(pool)).reshape(1, -1)
 
         stock, stock_out = _timed(stock_catboost, frames)
