@@ -72,16 +72,19 @@ class LightGBMRunner:
 
 def load_lightgbm(path: Path, dataset: Dataset) -> TabularModel:
     """A LightGBM text or JSON model file, checked in a child process and then against the table."""
+    from dataclasses import asdict
+
     import lightgbm as lgb
 
-    from ..model_check import check_model_bytes, lightgbm_text_from_json
+    from ..model_check import ModelLimits, check_model_bytes, lightgbm_text_from_json
 
     data = read_model_bytes(path)
     fmt = "lightgbm-json" if path.suffix.lower() == ".json" else "lightgbm"
     facts = check_model_bytes(data, path.name, fmt, {"features": len(dataset.feature_names)},
                               sample=frame_sample(dataset))
     try:
-        text = lightgbm_text_from_json(json.loads(data)) if fmt == "lightgbm-json" else data.decode("utf-8")
+        text = (lightgbm_text_from_json(json.loads(data), asdict(ModelLimits.from_env())) if fmt == "lightgbm-json"
+                else data.decode("utf-8"))
         booster = lgb.Booster(model_str=text)
     except Exception:
         raise InputError(key="errors.model_kinds.unreadable", name=path.name, kind="LightGBM",
