@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise InputError(f"could not create {out} ({exc.strerror or type(exc).__name__}); choose another --out.") \
+        raise InputError(key="errors.cli.cannot_create", out=out, reason=exc.strerror or type(exc).__name__) \
             from None
     use_case = UseCase.from_toml(args.use_case) if args.use_case else UseCase()
     workspace = workspace_from_args(args)

@@ -133,7 +133,7 @@ def start_app(port: int, env: dict | None = None) -> subprocess.Popen:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise InputError("the app stopped while starting; run `streamlit run app.py` to see why.")
+            raise InputError(key="errors.cli.app_stopped")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as answer:
                 if answer.read().strip() == b"ok":
@@ -141,7 +141,7 @@ def start_app(port: int, env: dict | None = None) -> subprocess.Popen:
         except OSError:
             time.sleep(0.3)
     process.kill()
-    raise InputError("the app did not start within 120 s.")
+    raise InputError(key="errors.cli.app_slow")
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -399,9 +399,9 @@ def take_screenshots(out: Path, dataset: str = "credit", row: int = 3, lang: str
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
     except ImportError:
-        raise InputError("screenshots need the playwright package: pip install playwright.") from None
+        raise InputError(key="errors.cli.no_playwright") from None
     if not Path(CHROMIUM).exists():
-        raise InputError("screenshots need Chromium: apt-get update && apt-get install -y chromium.")
+        raise InputError(key="errors.cli.no_chromium")
     if width not in WIDTHS:
         raise InputError(key="errors.docs.width", width=width)
     pages = choose_pages(",".join(pages) if pages else None)
@@ -520,8 +520,7 @@ def run(args: argparse.Namespace) -> int:
     from ..data import builtin_names
 
     if args.dataset not in builtin_names():
-        raise InputError(f"--dataset: {args.dataset!r} is not a built-in dataset; choose one of: "
-                         f"{', '.join(builtin_names())}.")
+        raise InputError(key="errors.cli.not_builtin", name=repr(args.dataset), choices=', '.join(builtin_names()))
     out = Path(args.out)
     pages = choose_pages(args.pages)
     stamp = screenshot_stamp(args.dataset)

@@ -52,7 +52,7 @@ class ModelCard:
         return translator(self.lang)
 
     def png(self, chart) -> bytes:  # the card has no charts; the renderers' protocol asks for it
-        raise InputError("the model card has no charts.")
+        raise InputError(key="errors.report.no_charts")
 
     def to_html(self) -> str:
         return render_html(self)
@@ -76,9 +76,9 @@ def build_model_card(workspace: Workspace, use_case: UseCase, lang: str = "en", 
     ``stamp`` (default: computed here from ``data_path``, ``model_path`` and ``seed``) lets several documents
     share one stamp."""
     if lang not in languages():
-        raise InputError(f"no messages for language {lang!r}; choose one of: {', '.join(languages())}.")
+        raise InputError(key="errors.base.unknown_language", lang=repr(lang), choices=', '.join(languages()))
     if not isinstance(use_case, UseCase):
-        raise InputError("use_case must be a UseCase; load one with UseCase.from_toml(path).")
+        raise InputError(key="errors.report.bad_use_case_type")
     stamp = stamp or compute_stamp(workspace, data_path, model_path, seed)
     evaluation = evaluate(workspace.model, seed=stamp.split_seed)
     groups = fairness(workspace, lang, stamp)
