@@ -258,7 +258,7 @@ def prepare_dataset(
     if personal.notice() is not None:
         notes.append(personal.notice())
     left_out = [c for c in personal.columns if c not in personal.in_model]
-    dropped = [c for c in dict.fromkeys((*spec.drop, *left_out)) if c in frame.columns]
+    dropped = [c for c in dict.fromkeys((*spec.drop, *left_out)) if c in frame.columns and c not in personal.in_model]
     features = frame.drop(columns=[spec.target, *dropped])
     if features.shape[1] == 0:
         raise InputError(key="errors.data.no_features")

@@ -16,17 +16,18 @@ import streamlit as st
 
 from explainers.documents import safe_csv
 from explainers.errors import InputError
+from explainers.privacy import DEFAULT_SAMPLE_ROWS, detect_pii, mask_frame
 from explainers.spec import guess_positive_class, infer_task, make_spec
 from explainers.upload import TABLE_TYPES, Limits, read_upload, spec_from_upload
 from explainers.util import MODEL_TYPES, PICKLE_TYPES, pickle_refusal
 from explainers.workspace import build_workspace
-from pages.common import add_upload, model_name, plain_text, tr
+from pages.common import add_upload, engine_text, model_name, plain_text, tr
 from pages.state import UPLOAD_PREFIX, uploads, view
 from pages.tables import safe_dataframe
 
 PREVIEW_ROWS = 20
 TASKS = ["classification", "regression"]
-SELECTIONS = ("data_target", "data_task", "data_favourable", "data_immutable", "data_sensitive")
+SELECTIONS = ("data_target", "data_task", "data_favourable", "data_immutable", "data_sensitive", "data_pii")
 
 t = tr()
 
@@ -69,6 +70,16 @@ def _table(upload, limits: Limits) -> pd.DataFrame:
     return frame
 
 
+def _personal(frame: pd.DataFrame) -> dict:
+    """The columns detection proposes as personal data (column → finding), once per parsed table."""
+    cached = st.session_state.get("data_personal")
+    if cached is not None and cached[0] is frame:
+        return cached[1]
+    found = {f.column: f for f in detect_pii(frame)}
+    st.session_state["data_personal"] = (frame, found)
+    return found
+
+
 def _fresh_choices(*files) -> None:
     """A new table or spec: forget the choices made for the previous one (defaults apply again)."""
     key = tuple((getattr(f, "file_id", None), f.name, f.size) if f is not None else None for f in files)
@@ -96,7 +107,7 @@ def _current_upload() -> None:
     if ws.dataset.notices:
         with st.expander(t("data.notices")):
             for notice in ws.dataset.notices:  # they quote column names and values: text, never markup
-                st.markdown(plain_text(notice))
+                st.markdown(engine_text(notice))
 
 
 st.title(t("data.title"))
@@ -135,8 +146,12 @@ _fresh_choices(table_file, spec_file)
 if spec is not None:
     st.caption(t("data.spec_used", name=spec_file.name))
 
+personal = _personal(frame)
+proposed = list(spec.pii) if spec is not None and spec.pii is not None else list(personal)
+chosen_pii = [c for c in st.session_state.get("data_pii", proposed) if c in frame.columns]
 st.subheader(t("data.preview"))
-preview = frame.head(PREVIEW_ROWS)
+# The preview and its download show the personal columns masked, as every page and report does.
+preview = mask_frame(frame.head(PREVIEW_ROWS), {c: personal[c].kind if c in personal else "other" for c in chosen_pii})
 safe_dataframe(preview, key="data_preview")
 st.caption(t("data.preview_caption", shown=len(preview), total=t.number(len(frame), 0), name=table_file.name))
 st.download_button(
@@ -179,6 +194,13 @@ sensitive = st.multiselect(
     t("data.sensitive"), features, key="data_sensitive", help=t("data.sensitive_help"),
     default=[c for c in spec.sensitive if c in features] if from_spec else [],
 )
+pii = st.multiselect(t("privacy.data_pii"), features, key="data_pii", help=t("privacy.data_pii_help"),
+                     default=[c for c in proposed if c in features])
+if personal:
+    st.caption(plain_text(t("privacy.data_pii_found", columns="; ".join(
+        t("privacy.data_pii_reason", column=c, reason=f.reason.text(t.lang)) for c, f in personal.items()))))
+else:
+    st.caption(t("privacy.data_pii_none", rows=t.number(min(len(frame), DEFAULT_SAMPLE_ROWS), 0)))
 
 source = st.radio(t("data.model_source"), ["train", "upload"], key="data_model_source", horizontal=True,
                   format_func=lambda value: t(f"data.model_{value}"))
@@ -191,7 +213,7 @@ if source == "upload":
         st.info(t("data.model_waiting"))
         ready = False
     elif Path(model_file.name).suffix.lower().lstrip(".") in PICKLE_TYPES:
-        _fail(str(pickle_refusal(model_file.name)))  # refused before anything reads it
+        _fail(pickle_refusal(model_file.name).text(t.lang))  # refused before anything reads it
         ready = False
 
 if st.button(t("data.go"), key="data_go", type="primary", disabled=not ready):
@@ -212,7 +234,7 @@ if st.button(t("data.go"), key="data_go", type="primary", disabled=not ready):
         chosen_spec = spec
         if favourable is not None:
             chosen_spec, _ = make_spec(frame, target, task=task, immutable=immutable, sensitive=sensitive, base=spec,
-                                       name=spec.name if spec is not None else Path(table_file.name).stem)
+                                       name=spec.name if spec is not None else Path(table_file.name).stem, pii=pii)
             chosen_spec = replace(chosen_spec, positive_class=favourable)
         ws = build_workspace(
             frame,
@@ -226,6 +248,7 @@ if st.button(t("data.go"), key="data_go", type="primary", disabled=not ready):
             name=spec.name if spec is not None else Path(table_file.name).stem,
             limits=limits,
             progress=progress,
+            pii=pii,
         )
     except InputError as exc:
         status.update(label=t("data.status_failed"), state="error", expanded=False)
@@ -233,7 +256,7 @@ if st.button(t("data.go"), key="data_go", type="primary", disabled=not ready):
     except Exception as exc:  # never a traceback for an upload; the selection stays as it was
         status.update(label=t("data.status_failed"), state="error", expanded=False)
         reason = str(exc).splitlines()[0][:200] if str(exc) else ""
-        _fail(f"unexpected {type(exc).__name__}: {reason}; please report it.")
+        _fail(t("errors.unexpected", kind=type(exc).__name__, reason=reason))
     else:
         status.update(label=steps["done"], state="complete", expanded=False)
         add_upload(ws)

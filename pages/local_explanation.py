@@ -24,6 +24,7 @@ from pages.common import (
     tr,
     workspace,
 )
+from pages.privacy_ui import row_identity
 from pages.state import page_state, remembered_widget
 
 
@@ -71,6 +72,7 @@ name, ws, row = current()
 dataset, model = ws.dataset, ws.model
 names = labels(ws)
 st.title(t("local.title"))
+row_identity(ws, name, row)  # who this row is, masked
 
 if not presenting():
     with st.expander(t("local.find"), expanded=False):

@@ -9,6 +9,7 @@ from pages.common import (
     chart,
     class_label,
     current,
+    engine_text,
     evaluation,
     language,
     model_name,
@@ -16,6 +17,7 @@ from pages.common import (
     presenting,
     tr,
 )
+from pages.privacy_ui import personal_section
 from pages.tables import safe_dataframe
 
 t = tr()
@@ -28,7 +30,7 @@ st.title(plain_text(spec.display_title(language())))
 if spec.description:
     st.markdown(plain_text(spec.text(spec.description, language(), "")))
 for notice in dataset.notices:
-    st.info(plain_text(notice))
+    st.info(engine_text(notice))
 
 st.subheader(t("overview.data"))
 columns = st.columns(4)
@@ -61,6 +63,8 @@ with right:
     else:
         safe_dataframe(pd.DataFrame({t("overview.feature"): missing.index, t("overview.missing"): missing.to_numpy()}),
                      hide_index=True)
+
+personal_section(ws, name)
 
 st.subheader(t("overview.model"))
 result = evaluation(name, model.model_hash)

@@ -52,6 +52,21 @@ def oversight_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 
 
 @pytest.fixture(scope="session", autouse=True)
+def privacy_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A per-session masking key file, so that no test writes the project's ``var/privacy.key``."""
+    path = tmp_path_factory.mktemp("xai-privacy") / "privacy.key"
+    previous = {name: os.environ.get(name) for name in ("XAI_PRIVACY_KEY_FILE", "XAI_PRIVACY_KEY")}
+    os.environ["XAI_PRIVACY_KEY_FILE"] = str(path)
+    os.environ.pop("XAI_PRIVACY_KEY", None)
+    yield path
+    for name, value in previous.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
+@pytest.fixture(scope="session", autouse=True)
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A per-session model cache, so that no test writes into the repository's ``.cache``."""
     path = tmp_path_factory.mktemp("xai-cache")

@@ -14,6 +14,7 @@ import pandas as pd
 from ..data import Dataset, FeatureInfo, feature_schema
 from ..errors import InputError
 from ..models import load_model, read_xgboost_file
+from ..privacy import detect_pii, kind_from_name, privacy_key
 from ..spec import DatasetSpec, load_spec
 from .inputs import Source, column_types, csv_pieces, parquet_pieces, reference_rows, scan_piece
 from .names import BASE_COLUMN, KEY, OUTPUT_COLUMNS, SHAP_PREFIX
@@ -190,10 +191,12 @@ def build_context(options, spec, info, source, pieces, schema_doc, features, tar
     # Copies made on this machine (many threads, or the GPU's); workers make their own.
     model.details.pop("batch_booster", None)
     model.details.pop("gpu_booster", None)
+    personal = kept_personal(source, pieces, kept, spec, options.seed)
+    kept_types = {name: pa_string() if name in personal else kind for name, kind in column_types(source, kept).items()}
     ctx = Context(model=model, source=source, target=target, where=options.where,
                    counterfactuals=options.counterfactuals, seed=options.seed, device=options.device,
-                   arrow_schema=arrow_schema(dataset, target, model.is_classifier, column_types(source, kept)),
-                   keep=tuple(kept))
+                   arrow_schema=arrow_schema(dataset, target, model.is_classifier, kept_types),
+                   keep=tuple(kept), personal=personal, privacy_key=privacy_key() if personal else b"")
     return ctx, raw
 
 
@@ -265,3 +268,22 @@ def empty_outputs(info: BoosterInfo, features: list[str], target: str | None) ->
     columns["prediction"] = pd.Series(dtype=object if classifier else "float64")
     columns["score"] = pd.Series(dtype="float64")
     return pd.DataFrame(columns)
+
+
+def pa_string():
+    import pyarrow as pa
+
+    return pa.string()
+
+
+def kept_personal(source: Source, pieces: list[dict], kept: list[str], spec: DatasetSpec | None, seed: int) -> dict:
+    """The ``--keep`` columns that hold personal data (the spec's pii list, their names, or their values on the
+    reference sample) and their kinds: the output holds them masked, as every other output does."""
+    if not kept:
+        return {}
+    found = {f.column: f.kind for f in detect_pii(reference_rows(source, pieces, list(kept), seed))}
+    for name in kept:
+        named = kind_from_name(name)
+        if name not in found and (named is not None or (spec is not None and name in (spec.pii or ()))):
+            found[name] = named[0] if named else "other"
+    return {name: found[name] for name in kept if name in found}

@@ -20,6 +20,7 @@ from ..counterfactuals import CounterfactualSearch
 from ..errors import InputError
 from ..expressions import FilterError, parse_filter
 from ..models import usable_device
+from ..privacy.mask import mask_series
 from ..util import replacing
 from .inputs import Source
 from .names import BASE_COLUMN, KEY, OUTPUT_COLUMNS, ROW_GROUP_ROWS, SHAP_PREFIX, counterfactual_name, part_name
@@ -40,6 +41,8 @@ class Context:
     device: str
     arrow_schema: object
     keep: tuple[str, ...] = ()  # input columns copied to the output unchanged
+    personal: dict = field(default_factory=dict)  # kept columns that hold personal data → kind: written masked
+    privacy_key: bytes = b""  # the deployment's masking key (in memory only, never written)
     state: dict = field(default_factory=dict)
 
     def __getstate__(self) -> dict:
@@ -123,7 +126,8 @@ def result_frame(ctx: Context, model, raw: pd.DataFrame, offset: int, with_shap:
     prediction, score = predict(model, typed)
     out: dict[str, object] = {KEY: np.arange(offset, offset + len(raw), dtype="int64")}
     for name in ctx.keep:
-        out[name] = raw[name].to_numpy()
+        kind = ctx.personal.get(name)
+        out[name] = raw[name].to_numpy() if kind is None else mask_series(raw[name], kind, ctx.privacy_key).to_numpy()
     for info in dataset.schema:
         column = typed[info.name]
         out[info.name] = _text(column).to_numpy() if info.kind == "categorical" else column.to_numpy()

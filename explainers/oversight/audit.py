@@ -30,7 +30,7 @@ GENESIS = "0" * 64
 FIELDS = ("seq", "at", "actor", "verified", "action", "object", "data_sha256", "model_sha256", "details",
           "prev_hash")
 ACTIONS = ("case.saved", "review.recorded", "notice.produced", "report.produced", "data.uploaded",
-           "model.changed")
+           "model.changed", "data.unmasked")
 MAX_NAME = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -49,9 +49,9 @@ class Actor(_ActorFields):
     def __new__(cls, name: str, verified: bool = False) -> Actor:
         name = " ".join(str(name or "").split())
         if not name:
-            raise InputError("say who you are: the name must not be empty.")
+            raise InputError(key="errors.oversight.no_name")
         if len(name) > MAX_NAME or _CONTROL.search(name):
-            raise InputError(f"the name must be plain text of at most {MAX_NAME} characters.")
+            raise InputError(key="errors.oversight.bad_name", limit=MAX_NAME)
         return super().__new__(cls, name, bool(verified))
 
 
@@ -114,7 +114,7 @@ def _plain_details(details: Mapping[str, Any] | None) -> dict:
     try:
         return json.loads(canonical(dict(details or {})))
     except (TypeError, ValueError) as exc:
-        raise InputError(f"audit details must be plain JSON values ({exc}).") from None
+        raise InputError(key="errors.oversight.bad_details", reason=str(exc)) from None
 
 
 def append(store: Store, action: str, object: str, actor: Actor, *, data_sha256: str | None = None,
@@ -127,9 +127,9 @@ def append(store: Store, action: str, object: str, actor: Actor, *, data_sha256:
             return append(store, action, object, actor, data_sha256=data_sha256, model_sha256=model_sha256,
                           details=details, conn=locked)
     if action not in ACTIONS:
-        raise InputError(f"unknown audit action {action!r}; one of: {', '.join(ACTIONS)}.")
+        raise InputError(key="errors.oversight.unknown_action", action=repr(action), choices=', '.join(ACTIONS))
     if not isinstance(actor, Actor):
-        raise InputError("the actor must be an Actor (a name and whether a login verified it).")
+        raise InputError(key="errors.oversight.bad_actor")
     last = conn.execute(select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)).first()
     fields = {
         "seq": 1 if last is None else int(last.seq) + 1,
@@ -195,7 +195,7 @@ def day_bound(value: date | datetime | str | None, end: bool = False) -> str | N
         try:
             value = date.fromisoformat(value[:10])
         except ValueError:
-            raise InputError(f"{value!r} is not a date; write it as YYYY-MM-DD.") from None
+            raise InputError(key="errors.oversight.bad_date", value=repr(value)) from None
     if isinstance(value, datetime):
         value = value.date()
     if end:

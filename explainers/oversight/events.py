@@ -54,3 +54,12 @@ def record_command_report(workspace: Workspace, rows: Iterable[int], fmt: str, l
         name = "unknown"
     store = Store(db) if db else open_store()
     return record_report(store, workspace, rows, fmt, lang, Actor(name, verified=False))
+
+
+def record_unmask(store: Store, workspace: Workspace, reason: str, actor: Actor, dataset: str | None = None) -> Entry:
+    """``data.unmasked``: someone asked to see a dataset's personal data unmasked for their session, and why."""
+    name = dataset or workspace.dataset.spec.name
+    return audit.append(store, "data.unmasked", f"dataset:{name}", actor, data_sha256=workspace.dataset.data_hash,
+                        model_sha256=workspace.model.model_hash,
+                        details={"dataset": name, "columns": list(workspace.dataset.personal.columns),
+                                 "reason": str(reason)[:1000]})

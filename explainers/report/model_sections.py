@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..attributions import ShapValues
 from ..global_views import GlobalShap
+from ..messages import Message, in_language
 from ..metrics import METRIC_KEYS
 from ..util import sample_positions
 from .blocks import BEESWARM_ROWS, TOP_GLOBAL, Chart
@@ -34,10 +35,14 @@ class DataAndModelSections(BlockWriter):
             rows.append((tr("report.data_immutable"), ", ".join(spec.immutable)))
         if spec.sensitive:
             rows.append((tr("report.data_sensitive"), ", ".join(spec.sensitive)))
+        personal = dataset.personal
+        if personal:  # names and kinds only: a report never holds a personal value
+            rows.append((tr("privacy.report_section"), "; ".join(
+                f"{f.column} ({tr(f'privacy.kind_{f.kind}')})" for f in personal.findings)))
         self.table(None, rows, widths=(1, 3))
-        if self.lang == "en":
-            for notice in dataset.notices:  # the engine writes its notices in English
-                self.para(notice, "note")
+        for notice in dataset.notices:  # a notice with a catalogue key reads in the report's language; any other
+            if self.lang == "en" or isinstance(notice, Message):  # is English, shown only in an English report
+                self.para(in_language(notice, self.lang), "note")
         if dataset.task == "classification":
             self.heading(tr("report.balance"))
             counts = dataset.target.value_counts()
@@ -93,6 +98,8 @@ class DataAndModelSections(BlockWriter):
                                                        n=tr.number(len(evaluation.rows), 0),
                                                        seed=self.stamp.split_seed)))
         self.table(None, rows, widths=(1, 3))
+        if self.dataset.personal.in_model:  # flagged: the model decides on who a person is
+            self.para(tr("privacy.report_in_model", columns=", ".join(self.dataset.personal.in_model)), "note")
         self.heading(tr("report.metrics_heading"))
         metric_rows = []
         for name, value in evaluation.metrics.items():
