@@ -158,31 +158,51 @@ def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str],
     """One dot per row and feature: x is the SHAP value, colour the feature's value (low to high).
 
     ``max_rows``: draw at most this many of the rows (a seeded choice), since every dot is drawn by the
-    reader's browser on every visit."""
+    reader's browser on every visit. The dots travel as two traces (numeric features, whose hover shows the
+    number in the locale's format, and categorical ones, whose hover shows the category), not one per feature:
+    the browser's work grows with the number of traces."""
     rng = np.random.default_rng(seed)
     top = list(result.importance.index[:max_features])[::-1]
     shown = np.arange(len(features))
     if max_rows is not None and len(shown) > max_rows:
         shown = np.sort(rng.choice(len(shown), size=max_rows, replace=False))
-    figure = go.Figure()
+    parts: dict[bool, dict[str, list]] = {True: {"x": [], "y": [], "colour": [], "hover": []},
+                                          False: {"x": [], "y": [], "colour": [], "hover": []}}
     for position, name in enumerate(top):
-        shap_column = result.shap.values[name].to_numpy()[shown]
         raw = features[name].iloc[shown]
-        scaled = scaled_colour(raw)
-        # Thousands of dots travel to the browser on every visit: single precision, colours as 0..255 levels,
-        # and numbers for the hover (Plotly formats them with the locale's separators) keep the page light.
         numeric = not isinstance(raw.dtype, pd.CategoricalDtype) and pd.api.types.is_numeric_dtype(raw.dtype)
-        hover = {"customdata": raw.to_numpy(dtype="float32"), "hovertemplate": "%{customdata:,.4~g}"} if numeric \
-            else {"text": [tr.value(v) for v in raw], "hovertemplate": "%{text}"}
+        part = parts[numeric]
+        part["x"].append(result.shap.values[name].to_numpy()[shown])
+        part["y"].append(position + rng.uniform(-0.3, 0.3, len(shown)))
+        part["colour"].append(scaled_colour(raw))
+        if numeric:
+            part["hover"].append(raw.to_numpy(dtype="float64"))
+        else:  # each category's words once, then looked up per dot
+            codes = raw.cat.codes.to_numpy() if isinstance(raw.dtype, pd.CategoricalDtype) else None
+            if codes is not None:
+                words = np.array([tr.value(c) for c in raw.cat.categories] + [tr.value(None)], dtype=object)
+                part["hover"].append(words[np.where(codes < 0, len(words) - 1, codes)])
+            else:
+                part["hover"].append(np.array([tr.value(v) for v in raw], dtype=object))
+    figure = go.Figure()
+    for numeric, part in parts.items():
+        if not part["x"]:
+            continue
+        colour = np.concatenate(part["colour"])
+        # Single precision, colours as 0..255 levels, and numbers for the hover (Plotly formats them with the
+        # locale's separators) keep the page light for ten readers at once.
+        hover = ({"customdata": np.concatenate(part["hover"]).astype("float32"),
+                  "hovertemplate": "%{customdata:,.4~g}"} if numeric
+                 else {"text": np.concatenate(part["hover"]).tolist(), "hovertemplate": "%{text}"})
         hover["hovertemplate"] += "<br>SHAP %{x:.3f}<extra></extra>"
         figure.add_scattergl(
-            x=shap_column.astype("float32"), y=(position + rng.uniform(-0.3, 0.3, len(shap_column))).astype("float32"),
+            x=np.concatenate(part["x"]).astype("float32"), y=np.concatenate(part["y"]).astype("float32"),
             mode="markers",
-            marker={"size": 4, "color": np.round(255 * np.nan_to_num(scaled, nan=0.5)).astype("uint8"),
-                    "colorscale": LOW_HIGH_SCALE, "cmin": 0, "cmax": 255, "showscale": position == 0,
+            marker={"size": 4, "color": np.round(255 * np.nan_to_num(colour, nan=0.5)).astype("uint8"),
+                    "colorscale": LOW_HIGH_SCALE, "cmin": 0, "cmax": 255, "showscale": not figure.data,
                     "colorbar": {"title": tr("charts.feature_value"), "tickvals": [0, 255],
                                  "ticktext": [tr("charts.low"), tr("charts.high")]}},
-            name=labels.get(name, name), showlegend=False, **hover,
+            showlegend=False, **hover,
         )
     figure.update_yaxes(tickvals=list(range(len(top))), ticktext=[wrap(labels.get(c, c)) for c in top])
     figure.add_vline(x=0, line_color="#666666", line_width=1)
@@ -192,10 +212,16 @@ def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str],
 
 
 def dependence(result: GlobalShap, features: pd.DataFrame, feature: str, colour_by: str | None,
-               labels: dict[str, str], tr: Translator = ENGLISH) -> go.Figure:
-    """A feature's value against its own SHAP value, coloured by another feature."""
+               labels: dict[str, str], tr: Translator = ENGLISH, max_rows: int | None = None,
+               seed: int = 0) -> go.Figure:
+    """A feature's value against its own SHAP value, coloured by another feature; at most ``max_rows`` dots (a
+    seeded choice of the rows), which the reader's browser draws on every visit."""
+    shown = np.arange(len(features))
+    if max_rows is not None and len(shown) > max_rows:
+        shown = np.sort(np.random.default_rng(seed).choice(len(shown), size=max_rows, replace=False))
+    features = features.iloc[shown]
     x = features[feature]
-    y = result.shap.values[feature].to_numpy()
+    y = result.shap.values[feature].to_numpy()[shown]
     x_values = x.astype(str) if isinstance(x.dtype, pd.CategoricalDtype) else x
     figure = go.Figure()
     colour = features[colour_by] if colour_by is not None else None
@@ -227,8 +253,13 @@ def partial_dependence_figure(result: PartialDependence, label: str, score_name:
     categorical = bool(getattr(result, "categorical", False)) or isinstance(result.grid[0], str)
     x = [str(g) for g in result.grid] if categorical else result.grid
     figure = go.Figure()
-    for line in result.ice[: min(len(result.ice), 100)] if len(result.ice) > 1 else []:
-        figure.add_scatter(x=x, y=line, mode="lines", line={"color": "rgba(120,120,120,0.25)", "width": 1},
+    lines = result.ice[: min(len(result.ice), 100)] if len(result.ice) > 1 else []
+    if len(lines):
+        # All ICE lines in one trace, separated by gaps: one trace draws far faster than a hundred.
+        gap_x, gap_y = [*list(x), None], None
+        figure.add_scatter(x=[v for _ in lines for v in gap_x],
+                           y=[v for line in lines for v in [*np.asarray(line, dtype="float64").tolist(), gap_y]],
+                           mode="lines", line={"color": "rgba(120,120,120,0.25)", "width": 1}, connectgaps=False,
                            showlegend=False, hoverinfo="skip")
     figure.add_scatter(x=x, y=result.average, mode="lines+markers",
                        name=tr("charts.average") if len(result.ice) > 1 else tr("charts.prediction"),

@@ -36,8 +36,9 @@ with right:
         t("global.meaning"): [meanings(ws)[f] for f in importance.index],
     }), hide_index=True)
 
+drawn = t("global.dots_drawn", dots=t.number(min(BEESWARM_ROWS, len(sampled)), 0), seed=ws.seed)
 chart(charts.beeswarm(result, sampled, names, seed=ws.seed, tr=t, max_rows=BEESWARM_ROWS),
-      t("global.beeswarm_caption", score=outcome_phrase(ws)), "global_beeswarm")
+      t("global.beeswarm_caption", score=outcome_phrase(ws)) + " " + drawn, "global_beeswarm")
 
 st.subheader(t("global.detail"))
 feature = remembered_widget(st.selectbox, page_state("global"), name, "global_feature", t("global.feature"),
@@ -49,7 +50,9 @@ with left:
                 feature=names[feature])
     if partner:
         caption += " " + t("global.dependence_partner", partner=names[partner])
-    chart(charts.dependence(result, sampled, feature, partner, names, tr=t), caption, "global_dependence")
+    caption += " " + drawn
+    chart(charts.dependence(result, sampled, feature, partner, names, tr=t, max_rows=BEESWARM_ROWS, seed=ws.seed),
+          caption, "global_dependence")
 with right:
     curve = cached_partial_dependence(name, model.model_hash, feature)
     chart(charts.partial_dependence_figure(curve, names[feature], outcome_phrase(ws),
