@@ -247,16 +247,22 @@ class ErrorHeatmap:
     rows: pd.DataFrame
 
 
-def _bins(column: pd.Series, numeric: bool, missing: str) -> pd.Series:
+def _bins(column: pd.Series, numeric: bool, missing: str, number) -> pd.Series:
+    """Each value's bin as the reader sees it: numbers in up to HEATMAP_BINS quantile ranges ("≤ 3", "3 – 8",
+    "> 8"), categories as they are (the most frequent HEATMAP_CATEGORIES, the rest together as "…")."""
     if numeric:
         values = column.astype("float64")
         if values.nunique() > HEATMAP_BINS:
             binned = pd.qcut(values, HEATMAP_BINS, duplicates="drop")
-            order = [str(c) for c in binned.cat.categories]
+            edges = list(binned.cat.categories)
+            names = [f"≤ {number(edges[0].right)}", *[f"{number(e.left)} – {number(e.right)}" for e in edges[1:-1]],
+                     f"> {number(edges[-1].left)}"]
+            labels = binned.cat.rename_categories(names).astype(object)
+            order = names
         else:
-            binned = values
-            order = [str(c) for c in sorted(values.dropna().unique())]
-        labels = binned.astype(str).where(values.notna(), missing)
+            order = [number(v) for v in sorted(values.dropna().unique())]
+            labels = values.map(lambda v: number(v) if v == v else None)
+        labels = pd.Series(labels, index=column.index).where(values.notna(), missing)
         return pd.Series(pd.Categorical(labels, categories=[*order, missing]), index=column.index)
     text = column.astype("object").where(column.notna(), missing).astype(str)
     top = text.value_counts().index[:HEATMAP_CATEGORIES]
@@ -266,16 +272,17 @@ def _bins(column: pd.Series, numeric: bool, missing: str) -> pd.Series:
 
 
 def error_heatmap(model: TabularModel, x: str, y: str, seed: int = 0, missing: str = "missing",
-                  evaluation: ModelEvaluation | None = None) -> ErrorHeatmap:
-    """The test split's error rate over ``x`` and ``y`` (numbers in quantile bins, categories as they are)."""
+                  evaluation: ModelEvaluation | None = None, number=lambda v: f"{v:,.4g}") -> ErrorHeatmap:
+    """The test split's error rate over ``x`` and ``y`` (numbers in quantile bins, categories as they are);
+    ``number`` writes a bin's edges (the reader's number format)."""
     dataset = model.dataset
     for feature in (x, y):
         if feature not in dataset.feature_names:
             raise InputError(key="errors.compare.unknown_feature", name=str(feature)[:60])
     rows, is_error, _ = model_errors(model, seed, evaluation)
     frame = dataset.features.iloc[rows]
-    binned_x = _bins(frame[x], x in dataset.numeric, missing)
-    binned_y = _bins(frame[y], y in dataset.numeric, missing)
+    binned_x = _bins(frame[x], x in dataset.numeric, missing, number)
+    binned_y = _bins(frame[y], y in dataset.numeric, missing, number)
     table = pd.DataFrame({"x": binned_x.array, "y": binned_y.array, "error": is_error.astype(float)})
     grouped = table.groupby(["y", "x"], observed=False)["error"]
     rate = grouped.mean().unstack("x")

@@ -107,14 +107,14 @@ table = pd.DataFrame({
                             for r in (result.metrics.loc[(key, metric)] for key in keys)]
     for metric in metric_names
 }, index=pd.Index([shown_titles[k] for k in keys], name=t("compare.model")))
-left, right = st.columns([3, 2])
+safe_dataframe(table, key="compare_metrics_table")
+st.caption(t("compare.metrics_caption", rows=t.number(result.rows, 0), resamples=result.resamples,
+             percent=t.percent(result.confidence, 0)))
+left, right = st.columns([1, 2])
 with left:
-    safe_dataframe(table, key="compare_metrics_table")
-    st.caption(t("compare.metrics_caption", rows=t.number(result.rows, 0), resamples=result.resamples,
-                 percent=t.percent(result.confidence, 0)))
-with right:
     metric = remembered_widget(st.selectbox, store, "metric", "compare_metric", t("compare.metric"), metric_names,
                                format_func=lambda m: t(metric_key(m)))
+with right:
     chart(metric_intervals_figure(result, metric, shown_titles, tr=t),
           t("compare.interval_caption", metric=t(metric_key(metric)), better=t(
               "compare.higher_better" if bool(result.metrics.loc[(keys[0], metric), "higher_is_better"])
@@ -131,7 +131,7 @@ if result.task == "classification" and all(result.evaluations[k].curves for k in
 # Importance, side by side
 st.subheader(t("compare.importance"))
 changes = result.rank_changes()
-left, right = st.columns([3, 2])
+left, right = st.columns([1, 1])
 with left:
     chart(importance_figure(result, names, shown_titles, tr=t), t("compare.importance_caption"), "compare_importance")
 with right:
@@ -142,7 +142,8 @@ with right:
     moved = changes.to_numpy() > 0
     highlight = ["background-color: #FBE3C6" if m else "" for m in moved]  # orange: a feature whose rank moved
     styled = escaped(ranks).style.apply(lambda column: highlight, axis=0)
-    st.dataframe(styled, hide_index=True, key="compare_ranks_table")
+    st.dataframe(styled, hide_index=True, key="compare_ranks_table",
+                 column_config={t("local.feature"): st.column_config.TextColumn(width="medium")})
     st.caption(t("compare.ranks_caption", moved=int(moved.sum())))
 
 # Where they disagree
@@ -168,8 +169,8 @@ if len(result.disagree):
         if result.task == "classification":
             shown[shown_titles[key]] = [class_label(ws, v) for v in predictions[f"predicted:{key}"]]
         else:
-            shown[shown_titles[key]] = predictions[f"score:{key}"].round(3).to_numpy()
-    shown[t("compare.actual")] = [class_label(ws, v) if result.task == "classification" else v
+            shown[shown_titles[key]] = [t.number(v, 3) for v in predictions[f"score:{key}"]]
+    shown[t("compare.actual")] = [class_label(ws, v) if result.task == "classification" else t.number(v, 3)
                                   for v in predictions["actual"]]
     for feature in list(result.importance.index[:4]):
         shown[names.get(feature, feature)] = [t.value(v) for v in dataset.features[feature].iloc[positions]]

@@ -19,9 +19,10 @@ from explainers.error_analysis import (
 )
 from explainers.errors import InputError
 from explainers.expressions import select_rows
+from explainers.i18n import translator
 from pages.common import chart, current, labels, language, plain_text, tr, workspace
 from pages.state import page_state, remembered_widget, view
-from pages.tables import safe_dataframe
+from pages.tables import escaped, safe_dataframe
 
 
 @st.cache_data(show_spinner=False)
@@ -35,8 +36,10 @@ def cached_cohorts(name: str, model_hash: str, cohorts: tuple[tuple[str, str], .
 
 
 @st.cache_data(show_spinner=False)
-def cached_heatmap(name: str, model_hash: str, x: str, y: str, seed: int, missing: str) -> ErrorHeatmap:
-    return error_heatmap(workspace(name).model, x, y, seed=seed, missing=missing)
+def cached_heatmap(name: str, model_hash: str, x: str, y: str, seed: int, lang: str) -> ErrorHeatmap:
+    t = translator(lang)
+    return error_heatmap(workspace(name).model, x, y, seed=seed, missing=t("common.missing"),
+                         number=lambda v: t.number(v, 2))
 
 
 def condition_text(condition: Condition, names: dict[str, str]) -> str:
@@ -50,7 +53,24 @@ def condition_text(condition: Condition, names: dict[str, str]) -> str:
 
 
 def rule_text(rule: tuple[Condition, ...], names: dict[str, str]) -> str:
-    return t("erroranalysis.and").join(condition_text(c, names) for c in rule) if rule else t("erroranalysis.all_rows")
+    """A leaf's rule in the reader's words, two bounds of one number as one range ("0.42 < income ≤ 0.66")."""
+    if not rule:
+        return t("erroranalysis.all_rows")
+    parts: list[str] = []
+    numeric = [c for c in rule if c.op in ("<=", ">")]
+    for feature in dict.fromkeys(c.feature for c in numeric):
+        steps = [c for c in numeric if c.feature == feature]
+        above = max((float(c.value) for c in steps if c.op == ">"), default=None)
+        below = min((float(c.value) for c in steps if c.op == "<="), default=None)
+        missing = all(c.missing for c in steps)
+        if above is not None and below is not None:
+            text = f"{t.number(above, 2)} < {names.get(feature, feature)} ≤ {t.number(below, 2)}"
+            parts.append(t("erroranalysis.or_missing", condition=text) if missing else text)
+        else:
+            parts.append(condition_text(Condition(feature, ">" if below is None else "<=",
+                                                  above if below is None else below, missing), names))
+    parts += [condition_text(c, names) for c in rule if c.op not in ("<=", ">")]
+    return t("erroranalysis.and").join(parts)
 
 
 t = tr()
@@ -87,7 +107,7 @@ leaf_table = pd.DataFrame({
     t("erroranalysis.error_rate"): [t.percent(leaf.error_rate) for leaf in leaves],
     t("erroranalysis.share_of_errors"): [t.percent(tree.share_of_errors(leaf)) for leaf in leaves],
 })
-safe_dataframe(leaf_table, hide_index=True, key="errors_leaf_table")
+st.table(escaped(leaf_table.set_index(t("erroranalysis.leaf"))))  # a table wraps the long rules
 st.caption(t("erroranalysis.leaves_caption"))
 
 # Cohorts: saved per dataset, so that they stay when the model changes
@@ -154,7 +174,7 @@ x = remembered_widget(left.selectbox, store, "heat_x", "errors_heat_x", t("error
 y_default = next((f for f in defaults if f != x), x)
 y = remembered_widget(right.selectbox, store, "heat_y", "errors_heat_y", t("erroranalysis.heat_y"),
                       dataset.feature_names, default=y_default, format_func=names.get)
-heat = cached_heatmap(name, model.model_hash, x, y, ws.seed, t("common.missing"))
+heat = cached_heatmap(name, model.model_hash, x, y, ws.seed, language())
 left, right = st.columns([3, 2])
 with left:
     chart(error_heatmap_figure(heat, names.get(x, x), names.get(y, y), tr=t),
@@ -164,7 +184,7 @@ with right:
         heat.rows.stack(future_stack=True).rename("rows"))
     cells = cells[cells["rows"] > 0].sort_values("rate", ascending=False)
     safe_dataframe(pd.DataFrame({
-        names.get(y, y): [str(i[0]) for i in cells.index], names.get(x, x): [str(i[1]) for i in cells.index],
-        t("erroranalysis.rows"): cells["rows"].astype(int).to_numpy(),
         t("erroranalysis.error_rate"): [t.percent(v) for v in cells["rate"]],
+        t("erroranalysis.rows"): cells["rows"].astype(int).to_numpy(),
+        names.get(y, y): [str(i[0]) for i in cells.index], names.get(x, x): [str(i[1]) for i in cells.index],
     }), hide_index=True, key="errors_heat_table")

@@ -338,7 +338,7 @@ def test_errors_page_in_each_language(credit, lang):
     tree = error_tree(default, max_depth=3)
     errors = next(m.value for m in at.metric if m.label == t["erroranalysis.errors"])
     assert errors.replace(",", "").replace(".", "") == str(tree.total_errors)
-    leaves = at.dataframe[0].value
+    leaves = at.table[0].value
     assert list(leaves[t["erroranalysis.errors"]]) == [leaf.errors for leaf in tree.leaves]
     # A leaf opened as a cohort gets its rows and error rate in the cohort table.
     at.button(key="errors_leaf_cohort").click().run()
