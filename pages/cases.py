@@ -14,9 +14,9 @@ from explainers.oversight.cases import (
     record_review,
     review_queue,
 )
-from pages.common import language, plain_text, tr, workspace
+from pages.common import language, plain_text, split_key, tr, workspace
 from pages.oversight_ui import KIND_PAGES, actor_input, store
-from pages.state import page_state, remembered_widget, set_view, uploads, url_params
+from pages.state import model_ids, page_state, remembered_widget, set_view, uploads, url_params
 from pages.tables import safe_dataframe
 
 LIMIT = 2000  # cases listed at most (the count says how many match)
@@ -115,17 +115,16 @@ if case.note:
 
 # Reopen in the page it came from, when this session has the same data and model; else the snapshot only.
 current = None
-if case.dataset in builtin_names():
+case_dataset, case_model = split_key(case.dataset)  # a case saved with another model names it: "credit@baseline"
+if (case_dataset in builtin_names() or case_dataset in uploads()) and case_model in model_ids(case_dataset):
     current = workspace(case.dataset)
-elif case.dataset in uploads():
-    current = uploads()[case.dataset]
 if current is None:
     st.info(t("cases.unavailable"), icon=":material/info:")
 elif case.matches(current):
     st.success(t("cases.matches"), icon=":material/verified:")
     label = t("cases.open_local") if case.kind == "local" else t("cases.open_whatif")
     if st.button(label, key="cases_open", type="primary", icon=":material/open_in_new:"):
-        set_view(dataset=case.dataset, row=case.row)
+        set_view(dataset=case_dataset, model=case_model, row=case.row)
         if case.kind != "local":
             edits = snap["edits"] if case.kind == "whatif" else snap["counterfactual"]["row"]
             page_state("whatif").setdefault("edits", {})[(case.dataset, case.model_sha256, case.row)] = dict(edits)
