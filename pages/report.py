@@ -2,9 +2,12 @@
 
 import re
 import time
+import tomllib
 
 import streamlit as st
 
+from explainers.errors import InputError
+from explainers.model_card import USE_CASE_ORDER, use_case_template
 from explainers.report import (
     EXTENSIONS,
     MAX_ROWS,
@@ -17,12 +20,14 @@ from explainers.report import (
     default_use_case,
     stamp_rows,
 )
-from pages.common import current, language, tr, workspace
+from pages.common import current, language, plain_text, tr, workspace
 from pages.oversight_ui import record_report_event
+from pages.state import page_state
 
 FORMATS = ("html", "markdown", "pdf")
 ROW_OPTIONS = 5000  # rows offered in the list (plus the current row)
 LONG_FIELDS = ("purpose", "decisions", "limitations")
+FIRST_FIELDS = USE_CASE_FIELDS[:5]  # the report's original use case; the rest under "The use case in full"
 TECHNICAL = re.compile(r"^[\w.:/\\-]+$")  # hashes, paths, file names: shown as code
 
 
@@ -54,7 +59,28 @@ dataset, model = ws.dataset, ws.model
 st.title(t("report.page_title"))
 st.write(t("report.page_intro"))
 
-defaults = default_use_case(dataset.spec, lang).to_dict()
+# The use case lives in page state, per dataset (kept across page switches and language changes); the widgets
+# only show it: they are drawn from it with keys that change when a loaded file replaces it.
+store = page_state("report").setdefault("use_case", {})
+if name not in store or (not store[name]["edited"] and store[name]["lang"] != lang):
+    # Until someone edits it, the prefilled use case follows the language.
+    store[name] = {"fields": default_use_case(dataset.spec, lang).to_dict(), "lang": lang, "edited": False,
+                   "version": store[name]["version"] + 1 if name in store else 0}
+use_case_state = store[name]
+stored = use_case_state["fields"]
+loaded = st.file_uploader(t("docs.page.load"), type=["toml"], help=t("docs.page.load_help"),
+                          key=f"report_uc_file::{name}")
+if loaded is not None and use_case_state.get("loaded") != loaded.file_id:
+    try:
+        stored.update(UseCase.from_mapping(tomllib.loads(loaded.getvalue().decode("utf-8")),
+                                           where=loaded.name).to_dict())
+        use_case_state.update(version=use_case_state["version"] + 1, loaded=loaded.file_id, edited=True)
+        st.success(t("docs.page.loaded", name=plain_text(loaded.name)))
+    except InputError as error:
+        st.error(plain_text(error.text(lang)))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        st.error(t("docs.page.bad_file", name=plain_text(loaded.name)))
+version = use_case_state["version"]
 n_rows = len(dataset.features)
 options = list(range(min(n_rows, ROW_OPTIONS)))
 if row not in options:
@@ -64,12 +90,19 @@ with st.form("report_form"):
     st.subheader(t("report.form_heading"))
     st.caption(t("report.form_help"))
     values = {}
-    for field in USE_CASE_FIELDS:
-        key = f"report_uc_{field}::{name}::{lang}"
+    for field in FIRST_FIELDS:
+        key = f"report_uc_{field}::{name}::{version}"
         if field in LONG_FIELDS:
-            values[field] = st.text_area(t(f"report.uc_{field}"), value=defaults[field], key=key, height=90)
+            values[field] = st.text_area(t(f"report.uc_{field}"), value=stored[field], key=key, height=90)
         else:
-            values[field] = st.text_input(t(f"report.uc_{field}"), value=defaults[field], key=key)
+            values[field] = st.text_input(t(f"report.uc_{field}"), value=stored[field], key=key)
+    with st.expander(t("docs.page.full_heading"), expanded=any(stored[f] for f in USE_CASE_ORDER
+                                                                 if f not in FIRST_FIELDS)):
+        st.caption(t("docs.page.full_help"))
+        for field in (f for f in USE_CASE_ORDER if f not in FIRST_FIELDS):
+            values[field] = st.text_area(t(f"report.uc_{field}"), value=stored[field], height=80,
+                                         key=f"report_uc_{field}::{name}::{version}",
+                                         help=t(f"docs.template.{field}"))
     left, right = st.columns([3, 2])
     chosen = left.multiselect(
         t("report.rows_label"), options, default=[row], max_selections=MAX_ROWS, key=f"report_rows::{name}::{row}",
@@ -81,13 +114,21 @@ with st.form("report_form"):
     submitted = st.form_submit_button(t("report.build"), type="primary", icon=":material/description:")
 
 if submitted:
+    edited = {k: v.strip() for k, v in values.items()}
+    use_case_state["edited"] = use_case_state["edited"] or edited != stored
+    stored.update(edited)  # kept for the next visit and the download
     if not chosen:
         st.warning(t("report.no_rows"))
     else:
-        use_case = UseCase(**{k: v.strip() for k, v in values.items()})
+        use_case = UseCase(**stored)
         st.session_state["report_request"] = (name, model.model_hash, tuple(sorted(set(int(r) for r in chosen))),
                                               use_case.astuple(), lang, fmt)
         record_report_event(ws, name, sorted(set(int(r) for r in chosen)), lang, fmt)  # pages/oversight_ui.py
+
+slug = re.sub(r"[^A-Za-z0-9_-]+", "-", dataset.spec.name).strip("-") or "data"
+st.download_button(t("docs.page.download"), use_case_template(lang, UseCase(**stored)).encode("utf-8"),
+                   file_name=f"use_case-{slug}.toml", mime="application/toml", key="report_uc_download",
+                   on_click="ignore", icon=":material/download:", help=t("docs.page.download_help"))
 
 built_stamp = None
 request = st.session_state.get("report_request")
@@ -96,7 +137,6 @@ if request and request[:2] == (name, model.model_hash):
     with st.spinner(t("report.building")):
         data, built_stamp, seconds = cached_report(*request)
     st.success(t("report.built", size=size_text(len(data)), seconds=t.fixed(seconds, 1)))
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", dataset.spec.name).strip("-") or "data"
     st.download_button(
         t("report.download"),
         data,

@@ -8,6 +8,7 @@ PDF). :func:`use_case_template` writes the TOML that a person fills in.
 
 from .card import CARD_SECTIONS, ModelCard, build_model_card
 from .intervals import bootstrap, wilson
-from .template import use_case_template
+from .template import USE_CASE_ORDER, use_case_template
 
-__all__ = ["CARD_SECTIONS", "ModelCard", "bootstrap", "build_model_card", "use_case_template", "wilson"]
+__all__ = ["CARD_SECTIONS", "USE_CASE_ORDER", "ModelCard", "bootstrap", "build_model_card", "use_case_template",
+           "wilson"]

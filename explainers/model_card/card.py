@@ -297,7 +297,7 @@ class _CardWriter:
         _, test = train_test_indices(self.dataset, self.stamp.split_seed)
         frame = self.dataset.features.iloc[test]
         in_group = np.asarray(labels[test], dtype=object)
-        interval = tr("docs.card.col_interval_short")
+        interval = tr("docs.card.intervals_in_brackets", confidence=tr.percent(CONFIDENCE, 0))
         if model.is_classifier:
             favourable = model.classes[model.positive_index]
             truth = self.dataset.target.to_numpy(dtype=object)[test] == favourable
@@ -311,14 +311,14 @@ class _CardWriter:
                         (line["true_positive_rate"], (predicted & truth)[mask].sum(), truth[mask].sum()),
                         (line["false_positive_rate"], (predicted & ~truth)[mask].sum(), (~truth)[mask].sum())):
                     low, high = wilson(int(hits), int(trials))
-                    cells += [tr.percent(value) if value == value else "—", self.interval(low, high, True)]
+                    cells.append(f"{tr.percent(value)} ({self.interval(low, high, True)})" if value == value else "—")
                 rows.append(tuple(cells))
             header = (tr("report.col_group"), tr("report.col_test_rows"),
-                      tr("report.col_selection_rate", outcome=result.favourable_label or ""), interval,
-                      tr("report.col_tpr"), interval, tr("report.col_fpr"), interval)
-            self.table(header, rows, numeric=(False, True, True, True, True, True, True, True),
-                       widths=(1.2, 0.7, 0.9, 1.3, 0.9, 1.3, 0.9, 1.3), small=True)
-            self.para(tr("trust.fairness_table_caption"), "note")
+                      tr("report.col_selection_rate", outcome=result.favourable_label or ""),
+                      tr("report.col_tpr"), tr("report.col_fpr"))
+            self.table(header, rows, numeric=(False, True, True, True, True), widths=(1.2, 0.8, 1.6, 1.6, 1.6),
+                       small=True)
+            self.para(tr("trust.fairness_table_caption") + " " + interval, "note")
         else:
             truth = self.dataset.target.to_numpy(dtype="float64")[test]
             errors = np.abs(model.predict_value(frame) - truth)
@@ -328,11 +328,11 @@ class _CardWriter:
                 low, high = bootstrap(lambda p, e=group_errors: float(np.mean(e[p])), len(group_errors),
                                       self.stamp.seed)
                 rows.append((str(group), tr.number(int(line["count"]), 0), tr.fixed(line["mean_prediction"], 3),
-                             tr.fixed(line["mean_absolute_error"], 3), self.interval(low, high, False)))
+                             f"{tr.fixed(line['mean_absolute_error'], 3)} ({self.interval(low, high, False)})"))
             self.table((tr("report.col_group"), tr("report.col_test_rows"), tr("report.col_mean_prediction"),
-                        tr("report.col_mae"), interval), rows, numeric=(False, True, True, True, True),
-                       widths=(1.4, 0.8, 1, 1, 1.4), small=True)
-            self.para(tr("trust.fairness_table_caption_regression"), "note")
+                        tr("report.col_mae")), rows, numeric=(False, True, True, True),
+                       widths=(1.4, 0.8, 1, 1.6), small=True)
+            self.para(tr("trust.fairness_table_caption_regression") + " " + interval, "note")
         gaps = [(tr(f"docs.card.gap_{name}"), tr.fixed(value, 3) if value == value else "—")
                 for name, value in result.gaps.items()]
         self.table((tr("docs.card.col_gap"), tr("report.col_value")), gaps, numeric=(False, True), widths=(3, 1),
