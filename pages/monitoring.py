@@ -11,7 +11,7 @@ from explainers.batch import list_results, open_results, results_root
 from explainers.monitoring import thresholds_for
 from explainers.upload import TABLE_TYPES
 from pages import monitoring_ui as ui
-from pages.common import current, labels, plain_text, tr
+from pages.common import current, engine_text, labels, tr
 from pages.state import page_state, remembered_widget
 
 t = tr()
@@ -44,7 +44,7 @@ with st.expander(t("monitoring.thresholds")):
 try:
     thresholds = spec_thresholds.updated(chosen)
 except InputError as exc:
-    st.error(plain_text(exc), icon=":material/error:")
+    st.error(engine_text(exc), icon=":material/error:")
     st.stop()
 key = ui.key_of(thresholds)
 
@@ -68,7 +68,7 @@ with st.spinner(t("monitoring.computing")):
         try:
             results = ui.upload_results(name, model.model_hash, key, tuple(ui.digest(d) for _, d in loaded), loaded)
         except InputError as exc:
-            st.error(plain_text(exc), icon=":material/error:")
+            st.error(engine_text(exc), icon=":material/error:")
             st.stop()
     else:
         root = str(results_root())
@@ -80,9 +80,14 @@ with st.spinner(t("monitoring.computing")):
         try:
             opened = open_results(folder, root)
             stamp = f"{opened.manifest.get('updated')}|{len(opened.complete_partitions)}"
-            results = ui.batch_results(name, model.model_hash, key, folder, root, stamp)
+            by = ""
+            if opened.kept:  # columns the batch kept (batch --keep): one may split the folder into periods
+                by = st.selectbox(t("monitoring.batch_by"), ["", *opened.kept], key="monitoring_batch_by",
+                                  format_func=lambda c: c or t("monitoring.batch_by_none"),
+                                  help=t("monitoring.batch_by_help"))
+            results = ui.batch_results(name, model.model_hash, key, folder, root, stamp, by)
         except InputError as exc:
-            st.error(plain_text(exc), icon=":material/error:")
+            st.error(engine_text(exc), icon=":material/error:")
             st.stop()
 
 result = results[-1]

@@ -13,7 +13,7 @@ import streamlit as st
 
 from explainers.monitoring import MonitoringResult, Thresholds, monitor_all, prepare_reference
 from explainers.monitoring import figures as fig
-from explainers.monitoring.inputs import align, read_batch, read_bytes
+from explainers.monitoring.inputs import align, read_batch, read_batch_periods, read_bytes
 from explainers.monitoring.simulate import recipe, simulate, simulate_periods
 from explainers.monitoring.timeline import timeline
 from pages.common import chart, outcome_phrase, plain_text, tr, workspace
@@ -56,10 +56,14 @@ def upload_results(name: str, model_hash: str, thresholds: tuple, digests: tuple
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def batch_results(name: str, model_hash: str, thresholds: tuple, folder: str, root: str,
-                  stamp: str) -> list[MonitoringResult]:
+                  stamp: str, by: str = "") -> list[MonitoringResult]:
+    """One batch folder as one current table, or (``by``: a column the batch kept) one table per period."""
     reference = _reference(name, model_hash, thresholds)
-    table = read_batch(folder, reference.dataset, reference.model, root=root)
-    return monitor_all(reference, [table], Thresholds(**dict(thresholds)))
+    if by:
+        tables = read_batch_periods(folder, by, reference.dataset, reference.model, root=root)
+    else:
+        tables = [read_batch(folder, reference.dataset, reference.model, root=root)]
+    return monitor_all(reference, tables, Thresholds(**dict(thresholds)))
 
 
 def digest(data: bytes) -> str:

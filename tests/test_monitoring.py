@@ -407,6 +407,17 @@ def test_batch_keeps_columns_and_one_folder_groups_into_a_timeline(credit, tmp_p
     assert march["Income"]["psi"] == pytest.approx(
         next(d.psi for d in from_file.features if d.feature == "Income"), abs=1e-9)
 
+    # The page splits the same folder by month: three periods, the last one with Income's alert.
+    monkeypatch.setenv("XAI_BATCH_ROOT", str(tmp_path))
+    at = open_monitoring()
+    at.radio(key="monitoring_source").set_value("batch").run()
+    at.selectbox(key="monitoring_batch_folder").set_value("out").run()
+    at.selectbox(key="monitoring_batch_by").set_value("month").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="monitoring_period").options == ["2026-01", "2026-02", "2026-03"]
+    assert at.selectbox(key="monitoring_period").value == "2026-03"
+    monkeypatch.delenv("XAI_BATCH_ROOT")
+
     assert main(["monitor", "--data", "credit", "--current", str(out), "--by", "Income"]) == 2
     assert "--keep Income" in capsys.readouterr().err
     assert main(["batch", "--data", str(tmp_path / "current.parquet"), "--model", str(model_path), "--out",
