@@ -419,10 +419,10 @@ def take_screenshots(out: Path, dataset: str = "credit", row: int = 3, lang: str
                                               locale="pt-BR" if lang == "pt-BR" else "en-US")
                 context.set_default_timeout(RUN_TIMEOUT_MS)
                 page = context.new_page()
-                for number, name in enumerate(pages, 1):
+                for name in pages:
                     started = time.perf_counter()
                     link = deep_link(name, dataset, row, lang, presentation)
-                    shot = Shot(page=name, file=f"{number:02d}-{name}.png", title="", deep_link=link,
+                    shot = Shot(page=name, file=f"{name}.png", title="", deep_link=link,
                                 steps=[f"open {link}"])
                     try:
                         page.goto(f"http://127.0.0.1:{port}{link}")
