@@ -53,7 +53,7 @@ def _class_index(model: TabularModel, class_name: str | None) -> int | None:
     if class_name is None:
         return model.positive_index
     if class_name not in model.classes:
-        raise InputError(f"class {class_name!r} is unknown; choose one of: {', '.join(model.classes)}.")
+        raise InputError(key="errors.methods.unknown_class", name=class_name, classes=', '.join(model.classes))
     return model.classes.index(class_name)
 
 
@@ -86,7 +86,7 @@ def shap_values(
     names = model.dataset.feature_names
     if output == "probability":
         if not model.is_classifier:
-            raise InputError("probability effects exist only for classifiers.")
+            raise InputError(key="errors.methods.probability_needs_classifier")
         return _sampled_shapley(model, frame, index, explained, background, seed)
     if output == "model" and is_linear(model):  # the baseline: exact SHAP of a linear model, in closed form
         contributions, base = linear_contributions(model, frame, index)
@@ -251,9 +251,9 @@ class LimeSetup:
     ) -> LimeExplanation:
         """LIME for one row; the same seed gives the same weights whatever ran before."""
         if len(row) != 1:
-            raise InputError("LIME explains one row at a time; pass a one-row frame.")
+            raise InputError(key="errors.methods.lime_one_row")
         if num_samples < 10:
-            raise InputError("LIME needs at least 10 samples; raise num_samples.")
+            raise InputError(key="errors.methods.lime_samples")
         index = _class_index(self.model, class_name)
         codes = self.dataset.to_codes(self.dataset.imputed(self.dataset.coerce(row)))[0]
         # LIME keeps RandomStates across calls (its own, its discretizer's, its base's); fresh ones per

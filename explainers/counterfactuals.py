@@ -148,24 +148,23 @@ class CounterfactualSearch:
             features_to_vary = [n for n in names if n not in self.dataset.spec.immutable]
         unknown = [f for f in features_to_vary if f not in names]
         if unknown:
-            raise InputError("features to vary not in the table: " + ", ".join(unknown) + ".")
+            raise InputError(key="errors.counterfactuals.unknown_vary", columns=", ".join(unknown))
         if not features_to_vary:
-            raise InputError("no feature may vary; allow at least one feature to change.")
+            raise InputError(key="errors.counterfactuals.nothing_varies")
         ranges: dict[str, list] = {}
         for name, allowed in dict(permitted_range or {}).items():
             if name not in names:
-                raise InputError(f"permitted range for unknown feature {name!r}; fix the name.")
+                raise InputError(key="errors.counterfactuals.unknown_range", name=name)
             info = self.dataset.info[name]
             if info.kind == "numeric":
                 if len(allowed) != 2 or float(allowed[0]) > float(allowed[1]):
-                    raise InputError(f"permitted range for {name!r} must be [low, high] with low <= high.")
+                    raise InputError(key="errors.counterfactuals.bad_range", name=name)
                 ranges[name] = [float(allowed[0]), float(allowed[1])]
             else:
                 bad = [str(v) for v in allowed if str(v) not in info.categories]
                 if bad or not allowed:
-                    raise InputError(
-                        f"permitted values for {name!r} must be among: {', '.join(info.categories)}."
-                    )
+                    raise InputError(key="errors.counterfactuals.bad_values", name=name,
+                                     categories=', '.join(info.categories))
                 ranges[name] = [str(v) for v in allowed]
         return list(features_to_vary), ranges
 
@@ -195,11 +194,12 @@ class CounterfactualSearch:
         seed : seed of the search.
         """
         if len(row) != 1:
-            raise InputError("counterfactuals are made for one row at a time; pass a one-row frame.")
+            raise InputError(key="errors.counterfactuals.one_row")
         if not 1 <= int(total) <= 20:
-            raise InputError("ask for between 1 and 20 counterfactuals.")
+            raise InputError(key="errors.counterfactuals.count")
         if method not in METHODS:
-            raise InputError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}.")
+            raise InputError(key="errors.counterfactuals.unknown_method", method=repr(method),
+                             choices=', '.join(METHODS))
         vary, ranges = self._validate(row, features_to_vary, permitted_range)
         row = self.dataset.coerce(row)
         desired, kwargs = self._desired(row, desired_class, desired_range)
@@ -234,11 +234,12 @@ class CounterfactualSearch:
         if model.is_classifier:
             desired = desired_class if desired_class is not None else self.default_desired(row)
             if desired not in model.classes:
-                raise InputError(f"desired class {desired!r} is unknown; choose one of: {', '.join(model.classes)}.")
+                raise InputError(key="errors.counterfactuals.unknown_desired", desired=repr(desired),
+                                 classes=', '.join(model.classes))
             return desired, {"desired_class": model.classes.index(desired)}
         desired = list(desired_range) if desired_range is not None else self.default_desired(row)
         if len(desired) != 2 or desired[0] > desired[1]:
-            raise InputError("desired range must be [low, high] with low <= high.")
+            raise InputError(key="errors.counterfactuals.bad_desired_range")
         desired = [float(desired[0]), float(desired[1])]
         return desired, {"desired_range": desired}
 

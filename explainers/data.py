@@ -383,10 +383,11 @@ def _spec_for_features(spec: DatasetSpec, replaced: dict[str, list[str]], featur
             return tuple(part for n in names for part in replaced.get(n, [n]))
 
         spec = replace(spec, immutable=expand(spec.immutable), sensitive=expand(spec.sensitive))
-    for listed_names, what in ((spec.immutable, "immutable"), (spec.sensitive, "sensitive")):
+    for listed_names, key in ((spec.immutable, "errors.data.unknown_immutable"),
+                              (spec.sensitive, "errors.data.unknown_sensitive")):
         unknown = [c for c in listed_names if c not in features.columns]
         if unknown:
-            raise InputError(key=f"errors.data.unknown_{what}", columns=", ".join(unknown))
+            raise InputError(key=key, columns=", ".join(unknown))
     return spec
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .data import Dataset
 from .errors import InputError
+from .messages import Message
 from .models import TabularModel
 
 DICE_METHODS: tuple[str, ...] = ("random", "genetic", "kdtree")
@@ -105,7 +106,8 @@ class DiceSearch:
     def explainer(self, method: str):
         """DiCE's explainer for ``method``, built on first use."""
         if method not in DICE_METHODS:
-            raise InputError(f"unknown DiCE method {method!r}; choose one of: {', '.join(DICE_METHODS)}.")
+            raise InputError(key="errors.counterfactuals.unknown_dice_method", method=repr(method),
+                             choices=', '.join(DICE_METHODS))
         if method not in self._explainers:
             import dice_ml
 
@@ -128,10 +130,8 @@ class DiceSearch:
         except Exception as exc:
             no_result = "No counterfactuals found" in str(exc)
             reason = "" if no_result else f" ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
-            return pd.DataFrame(columns=self.dataset.feature_names), (
-                f"DiCE found no counterfactual for this row{reason}; allow more features to vary, widen the "
-                "ranges, or try another method."
-            )
+            return pd.DataFrame(columns=self.dataset.feature_names), Message("notices.counterfactuals.dice_none",
+                                                                             reason=reason)
         found = result.cf_examples_list[0].final_cfs_df
         if found is None:
             return pd.DataFrame(columns=self.dataset.feature_names), None

@@ -29,9 +29,7 @@ def document_format(path: str | Path, what: str = "report") -> str:
     """The format a file name asks for (.html, .md, .pdf); InputError for any other extension."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        raise InputError(
-            f"{Path(path).name}: unknown {what} extension {suffix or '(none)'!r}; use .html, .md or .pdf."
-        )
+        raise InputError(key="errors.base.document_extension", name=Path(path).name, suffix=repr(suffix or '(none)'))
     return FORMATS[suffix]
 
 
@@ -44,7 +42,7 @@ def document_bytes(fmt: str, to_html: Callable[[], str], to_markdown: Callable[[
         return to_markdown().encode("utf-8")
     if fmt == "pdf":
         return to_pdf()
-    raise InputError(f"unknown {what} format {fmt!r}; choose html, markdown or pdf.")
+    raise InputError(key="errors.base.document_format", fmt=repr(fmt))
 
 
 def write_bytes(path: str | Path, data: bytes) -> Path:
@@ -53,7 +51,7 @@ def write_bytes(path: str | Path, data: bytes) -> Path:
     try:
         path.write_bytes(data)
     except OSError as exc:
-        raise InputError(f"could not write {path} ({exc.strerror or type(exc).__name__}); check the folder.") \
+        raise InputError(key="errors.base.cannot_write", path=path, reason=exc.strerror or type(exc).__name__) \
             from None
     return path
 

@@ -13,7 +13,7 @@ class InputError(ValueError):
     English text. Raised with a text (``InputError("...")``), it is that text in every language.
     """
 
-    def __init__(self, message: str = "", *, key: str | None = None, **params: object):
+    def __init__(self, message: str = "", /, *, key: str | None = None, **params: object):
         self.key = key
         self.params = params
         super().__init__(render(key, DEFAULT_LANGUAGE, params) if key is not None else message)

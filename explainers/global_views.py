@@ -43,7 +43,7 @@ def global_shap(
 ) -> GlobalShap:
     """SHAP of a seeded sample of at most ``max_rows`` rows, computed in batches."""
     if max_rows < 1:
-        raise InputError("max_rows must be at least 1.")
+        raise InputError(key="errors.methods.max_rows")
     dataset = model.dataset
     rows = sample_positions(dataset, max_rows, seed)
     parts = [
@@ -68,7 +68,7 @@ def strongest_interaction(result: GlobalShap, dataset: Dataset, feature: str) ->
 
     names = dataset.feature_names
     if feature not in names:
-        raise InputError(f"unknown feature {feature!r}.")
+        raise InputError(key="errors.methods.unknown_feature", feature=feature)
     if len(names) < 2:
         return None
     codes = dataset.to_codes(dataset.features.iloc[result.rows])
@@ -98,7 +98,7 @@ def feature_grid(dataset: Dataset, feature: str, points: int = 30) -> list:
     """Categories, or evenly spaced quantiles of the observed values (no extrapolation)."""
     info = dataset.info.get(feature)
     if info is None:
-        raise InputError(f"unknown feature {feature!r}; choose one of the table's columns.")
+        raise InputError(key="errors.methods.unknown_column", feature=feature)
     if info.kind == "categorical":
         return list(info.categories)
     values = dataset.features[feature].dropna()
@@ -118,7 +118,7 @@ def partial_dependence(
     dataset = model.dataset
     grid = feature_grid(dataset, feature) if grid is None else list(grid)
     if not grid:
-        raise InputError(f"{feature!r} has no observed values to vary.")
+        raise InputError(key="errors.methods.nothing_to_vary", feature=feature)
     typed = dataset.coerce(rows)
     repeated = typed.loc[typed.index.repeat(len(grid))].reset_index(drop=True)
     values = np.tile(np.asarray(grid, dtype=object), len(typed))
@@ -127,8 +127,8 @@ def partial_dependence(
         categories = list(dataset.info[feature].categories)
         unknown = [g for g in grid if g not in categories]
         if unknown:
-            raise InputError(f"{unknown[0]!r} is not a category of {feature!r}; choose among: "
-                             + ", ".join(map(str, categories[:30])) + ".")
+            raise InputError(key="errors.methods.unknown_category", value=repr(unknown[0]), feature=feature,
+                             categories=", ".join(map(str, categories[:30])))
         repeated[feature] = pd.Categorical(values, categories=categories)
     else:
         repeated[feature] = values.astype("float64")

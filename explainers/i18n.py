@@ -18,7 +18,7 @@ __all__ = ["DEFAULT_LANGUAGE", "LOCALES_DIR", "Translator", "catalogue", "langua
 def catalogue(lang: str) -> dict[str, str]:
     """Every message of ``lang`` by dotted key."""
     if lang not in languages():
-        raise InputError(f"no messages for language {lang!r}; choose one of: {', '.join(languages())}.")
+        raise InputError(key="errors.base.unknown_language", lang=repr(lang), choices=', '.join(languages()))
     return load(lang)
 
 

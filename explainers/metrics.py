@@ -164,9 +164,9 @@ def confusion_at(evaluation: ModelEvaluation, positive: str, threshold: float = 
     Multiclass models use the most probable class and ignore the threshold.
     """
     if evaluation.task != "classification":
-        raise InputError("a confusion matrix needs a classifier.")
+        raise InputError(key="errors.methods.confusion_needs_classifier")
     if not 0.0 <= threshold <= 1.0:
-        raise InputError("the threshold must lie between 0 and 1.")
+        raise InputError(key="errors.methods.threshold")
     labels = list(evaluation.labels)
     if len(labels) == 2:
         other = next(c for c in labels if c != positive)

@@ -91,7 +91,7 @@ def sample_positions(rows: int, size: int, seed: int = 0) -> np.ndarray:
     """Sorted positions of a seeded sample of ``size`` of ``rows`` rows (all rows, in order, when there are no
     more than ``size``). The one way the engine samples rows: the same seed gives the same rows everywhere."""
     if size < 1:
-        raise InputError(f"the sample needs at least 1 row, not {size}.")
+        raise InputError(key="errors.base.sample_size", size=str(size))
     if rows <= size:
         return np.arange(rows)
     return np.sort(np.random.default_rng(seed).choice(rows, size=size, replace=False))
@@ -176,16 +176,9 @@ def looks_like_pickle(data: bytes) -> bool:
 
 def pickle_refusal(name: str) -> InputError:
     """The error for an uploaded pickle or joblib file: always refused."""
-    return InputError(
-        f"{name} is a pickle/joblib file; uploaded pickles are always refused because loading one can run "
-        "any code on the server. Save the model with save_model('model.json') (XGBoost) or "
-        "skops.io.dump(model, 'model.skops') (scikit-learn) and upload that."
-    )
+    return InputError(key="errors.base.pickle_upload", name=name)
 
 
 def pickle_file_refusal(name: str) -> InputError:
     """The error for a pickle file on the server's disk, loaded without ``--allow-pickle``."""
-    return InputError(
-        f"{name} is a pickle file, which can run arbitrary code when loaded; save the "
-        "model as XGBoost JSON or with skops, or (operator only) pass --allow-pickle."
-    )
+    return InputError(key="errors.base.pickle_file", name=name)

@@ -14,7 +14,7 @@ from explainers.oversight.cases import (
     record_review,
     review_queue,
 )
-from pages.common import language, plain_text, split_key, tr, workspace
+from pages.common import engine_text, language, plain_text, split_key, tr, workspace
 from pages.oversight_ui import KIND_PAGES, actor_input, store
 from pages.state import model_ids, page_state, remembered_widget, set_view, uploads, url_params
 from pages.tables import safe_dataframe
@@ -207,7 +207,7 @@ with st.container(border=True):
             try:
                 review_id = record_review(db, case.id, verdict, who, outcome=outcome, reason=reason, comment=comment)
             except InputError as error:
-                st.error(t("cases.refused", reason=plain_text(str(error))))
+                st.error(t("cases.refused", reason=engine_text(error)))
             else:
                 memory["flash"] = t("cases.recorded", id=review_id)
                 st.rerun()

@@ -10,6 +10,7 @@ from explainers.util import plain
 from pages.common import (
     class_label,
     current,
+    engine_text,
     labels,
     language,
     narrative_markdown,
@@ -110,14 +111,14 @@ if store.get("request") == request:
         with st.spinner("…"):
             result = cached_counterfactuals(*request)
     except ValueError as error:  # InputError: constraints that cannot be met as given
-        st.error(str(error))
+        st.error(engine_text(error))
         st.stop()
     st.metric(t("cf.passed"), t("cf.passed_value", valid=result.valid, proposed=result.proposed))
     if result.rejected:
         reasons = ", ".join(f"{t('cf.reason_' + k)}: {v}" for k, v in result.rejected.items())
         st.caption(t("cf.dropped", reasons=reasons))
     if result.message:
-        st.warning(t("cf.none_found") if result.message_key == NONE_PASSED else result.message)
+        st.warning(t("cf.none_found") if result.message_key == NONE_PASSED else engine_text(result.message))
     if result.counterfactuals:
         score_name = outcome_phrase(ws)
         rows = [{"": t("cf.original"), score_name: float(model.score(original)[0]),

@@ -11,7 +11,7 @@ import logging
 import streamlit as st
 
 from explainers.errors import InputError
-from pages.common import language, plain_text, tr
+from pages.common import engine_text, language, plain_text, tr
 from pages.state import page_state
 
 LOG = logging.getLogger("xai.pages.oversight")
@@ -135,7 +135,7 @@ def save_case_button(kind: str, *, name: str, ws, row: int, shap=None, lime=None
                                 shap=shap, lime=lime, narrative=narrative, effects=effects)
                 case_id = save_case(store(), snap, who, note)
         except InputError as error:
-            st.error(t("oversight.save_failed", reason=plain_text(str(error))))
+            st.error(t("oversight.save_failed", reason=engine_text(error)))
             return None
         page_state("cases")["selected"] = case_id
         st.success(t("oversight.saved", id=case_id), icon=":material/check:")

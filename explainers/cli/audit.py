@@ -26,16 +26,16 @@ def register(commands) -> None:
 def run(args: argparse.Namespace) -> int:
     """Group metrics and the flip test for each sensitive feature, as JSON or text."""
     if args.sample < 1:
-        raise InputError("--sample must be at least 1.")
+        raise InputError(key="errors.cli.sample")
     workspace = workspace_from_args(args)
     dataset, model = workspace.dataset, workspace.model
     sensitive = column_list(args.sensitive) or dataset.spec.sensitive
     if not sensitive:
-        raise InputError("no sensitive feature given and the spec names none; pass --sensitive COL[,COL].")
+        raise InputError(key="errors.cli.no_sensitive")
     unknown = [c for c in sensitive if c not in dataset.feature_names]
     if unknown:
-        raise InputError("--sensitive names unknown columns: " + ", ".join(unknown) + "; choose among: "
-                         + ", ".join(dataset.feature_names[:30]) + ".")
+        raise InputError(key="errors.cli.unknown_sensitive", columns=", ".join(unknown),
+                         choices=", ".join(dataset.feature_names[:30]))
     features = {}
     for feature in sensitive:
         fairness = group_fairness(model, feature, bins=args.bins, seed=args.seed, lang=args.lang)

@@ -20,7 +20,7 @@ class Parser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one :class:`InputError` line (status 2, ``error: ...``)."""
 
     def error(self, message: str) -> None:  # argparse would print usage and a program name
-        raise InputError(f"{message}; run with --help to see the options.")
+        raise InputError(key="errors.cli.usage", problem=message)
 
 
 def columns(text: str | None) -> tuple[str, ...] | None:
@@ -60,7 +60,7 @@ def workspace_for_row(args: argparse.Namespace) -> Workspace:
     workspace = workspace_from_args(args)
     rows = len(workspace.dataset.features)
     if not 0 <= args.row < rows:
-        raise InputError(f"--row {args.row} does not exist; choose a position from 0 to {rows - 1}.")
+        raise InputError(key="errors.cli.no_row", row=str(args.row), last=str(rows - 1))
     return workspace
 
 
@@ -74,7 +74,7 @@ def out_path(path: str) -> Path:
     """An output file whose folder exists; InputError otherwise."""
     out = Path(path)
     if out.parent and not out.parent.exists():
-        raise InputError(f"folder {out.parent} does not exist; create it or choose another --out.")
+        raise InputError(key="errors.cli.no_folder", folder=out.parent)
     return out
 
 

@@ -6,6 +6,7 @@ import argparse
 
 from ..counterfactuals import DEFAULT_METHOD, METHODS
 from ..errors import InputError
+from ..messages import in_language
 from .common import add_language_option, add_workspace_options, print_json, workspace_from_args
 
 
@@ -25,12 +26,12 @@ def register(commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.counterfactuals < 0 or args.counterfactuals > 20:
-        raise InputError("--counterfactuals must be between 0 and 20.")
+        raise InputError(key="errors.batch.counterfactual_count")
     workspace = workspace_from_args(args)
     explanation = workspace.explain(args.row, counterfactuals=args.counterfactuals,
                                     method=args.method, seed=args.seed, checks=True, lang=args.lang)
     result = explanation.to_dict(workspace.dataset.task)
-    result["notices"] = list(workspace.dataset.notices)
+    result["notices"] = [in_language(notice, args.lang) for notice in workspace.dataset.notices]
     result["stamp"] = workspace.stamp()
     if args.format == "json":
         print_json(result)

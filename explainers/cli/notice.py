@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     out = out_path(args.out)
     fmt = notice_format(out)
     if not 1 <= args.reasons <= MAX_REASONS:
-        raise InputError(f"--reasons must be between 1 and {MAX_REASONS}.")
+        raise InputError(key="errors.cli.reasons", limit=MAX_REASONS)
     actor = actor_from_args(args)
     store = store_from_args(args)
     workspace = workspace_for_row(args)

@@ -38,11 +38,11 @@ def parse_rows(text: str) -> list[int]:
     """``"3,17"`` → ``[3, 17]``; InputError for anything else."""
     parts = [p.strip() for p in str(text).split(",") if p.strip()]
     if not parts:
-        raise InputError("--rows is empty; give row positions such as 3,17.")
+        raise InputError(key="errors.cli.no_rows")
     rows = []
     for part in parts:
         if not re.fullmatch(r"\d+", part):
-            raise InputError(f"--rows: {part!r} is not a row position; give whole numbers from 0, such as 3,17.")
+            raise InputError(key="errors.cli.bad_row", part=part)
         rows.append(int(part))
     return rows
 
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     rows = parse_rows(args.rows)
     lang = getattr(args, "lang", "en") or "en"
     if lang not in languages():
-        raise InputError(f"unknown language {lang!r}; choose one of: {', '.join(languages())}.")
+        raise InputError(key="errors.base.unknown_language", lang=repr(lang), choices=', '.join(languages()))
     use_case_file = getattr(args, "use_case", None)
     settings = argparse.Namespace(
         data=args.data, target=getattr(args, "target", None), spec=getattr(args, "spec", None),

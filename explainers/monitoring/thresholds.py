@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
 
 from .. import InputError
+from ..messages import Message
 
 SEVERITIES = ("major", "moderate", "minor")  # most severe first
 
@@ -40,39 +41,41 @@ class Thresholds:
     def __post_init__(self) -> None:
         problems = []
         if not 0 < self.psi_moderate <= self.psi_major:
-            problems.append("psi_moderate must be above 0 and at most psi_major")
+            problems.append(Message("errors.monitoring.psi_order"))
         if not 0 < self.alpha < 1:
-            problems.append("alpha must lie between 0 and 1")
+            problems.append(Message("errors.monitoring.alpha"))
         if not 0 < self.missing_change <= 1 or not 0 < self.new_level_share <= 1:
-            problems.append("missing_change and new_level_share must lie between 0 and 1")
+            problems.append(Message("errors.monitoring.shares"))
         if not 0.5 <= self.confidence < 1:
-            problems.append("confidence must lie between 0.5 and 1")
+            problems.append(Message("errors.monitoring.confidence"))
         if self.top_k < 1 or self.bootstrap < 20 or self.sample_rows < 50 or self.performance_rows < 50:
-            problems.append("top_k must be at least 1, bootstrap at least 20, sample_rows and performance_rows "
-                            "at least 50")
+            problems.append(Message("errors.monitoring.counts"))
         if problems:
-            raise InputError("monitoring thresholds: " + "; ".join(problems) + ".")
+            raise InputError(key="errors.monitoring.bad_thresholds", problems=tuple(problems))
 
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def updated(self, values: Mapping[str, object], where: str = "monitoring thresholds") -> Thresholds:
+    def updated(self, values: Mapping[str, object], where: object = None) -> Thresholds:
         """A copy with ``values`` (names of fields) applied, each checked and converted to the field's type."""
+        where = where or Message("errors.monitoring.where_thresholds")  # says which settings are wrong
         known = {f.name: f for f in fields(self)}
         unknown = sorted(set(map(str, values)) - set(known))
         if unknown:
-            raise InputError(f"{where}: unknown setting(s) {', '.join(unknown)}; use any of: {', '.join(known)}.")
+            raise InputError(key="errors.monitoring.unknown_settings", where=where, names=', '.join(unknown),
+                             known=', '.join(known))
         changes: dict[str, object] = {}
         for name, value in values.items():
             kind = int if known[str(name)].type in ("int", int) else float
             if isinstance(value, bool) or not isinstance(value, int | float | str):
-                raise InputError(f"{where}: {name} must be a number, not {value!r}.")
+                raise InputError(key="errors.monitoring.not_a_number", where=where, name=name, value=repr(value))
             try:
                 number = float(value)
             except ValueError:
-                raise InputError(f"{where}: {name} must be a number, not {value!r}.") from None
+                raise InputError(key="errors.monitoring.not_a_number", where=where, name=name,
+                                 value=repr(value)) from None
             if kind is int and number != int(number):
-                raise InputError(f"{where}: {name} must be a whole number, not {value!r}.")
+                raise InputError(key="errors.monitoring.not_whole", where=where, name=name, value=repr(value))
             changes[str(name)] = int(number) if kind is int else number
         return replace(self, **changes)
 
@@ -81,6 +84,6 @@ def thresholds_for(spec: object, overrides: Mapping[str, object] | None = None) 
     """The defaults, then the spec's ``[monitoring]`` table, then ``overrides`` (e.g. from the command line)."""
     found = getattr(spec, "monitoring", None) or {}
     if not isinstance(found, Mapping):
-        raise InputError("the spec's [monitoring] must be a table of settings; fix the spec file.")
-    thresholds = Thresholds().updated(found, "the spec's [monitoring] table")
+        raise InputError(key="errors.monitoring.bad_table")
+    thresholds = Thresholds().updated(found, Message("errors.monitoring.where_spec"))
     return thresholds.updated(overrides) if overrides else thresholds

@@ -138,11 +138,11 @@ def snapshot(
     ``kind``: ``local`` (the row as it is), ``whatif`` (the row with ``edits``) or ``counterfactual`` (the
     row and the chosen ``counterfactual``)."""
     if kind not in KINDS:
-        raise InputError(f"unknown case kind {kind!r}; one of: {', '.join(KINDS)}.")
+        raise InputError(key="errors.oversight.unknown_kind", kind=repr(kind), choices=', '.join(KINDS))
     data, model = workspace.dataset, workspace.model
     rows = len(data.features)
     if not isinstance(row, int | float) or isinstance(row, bool) or not 0 <= int(row) < rows:
-        raise InputError(f"row {row} does not exist; choose a position from 0 to {rows - 1}.")
+        raise InputError(key="errors.oversight.no_row", row=str(row), last=str(rows - 1))
     row = int(row)
     seed = workspace.seed if seed is None else int(seed)
     original = data.row(row)
@@ -153,14 +153,14 @@ def snapshot(
     if kind == "whatif":
         unknown = [f for f in (edits or {}) if f not in data.feature_names]
         if unknown:
-            raise InputError("the edits name unknown columns: " + ", ".join(map(str, unknown)) + ".")
+            raise InputError(key="errors.oversight.unknown_edits", columns=", ".join(map(str, unknown)))
         edit_values = {f: plain_json(v) for f, v in (edits or {}).items()}
         merged = {f: (math.nan if edit_values.get(f, features[f]) is None else edit_values.get(f, features[f]))
                   for f in data.feature_names}
         shown_frame = frame_of(merged, data)
     elif kind == "counterfactual":
         if counterfactual is None:
-            raise InputError("a counterfactual case needs the chosen counterfactual.")
+            raise InputError(key="errors.oversight.no_counterfactual")
         chosen = counterfactual.to_dict() if isinstance(counterfactual, Counterfactual) else dict(counterfactual)
     if shap is None:
         from ..attributions import shap_values
@@ -212,7 +212,7 @@ def snapshot(
 def _note(note: str | None) -> str:
     note = str(note or "").strip()
     if len(note) > MAX_NOTE:
-        raise InputError(f"the note is longer than {MAX_NOTE} characters; shorten it.")
+        raise InputError(key="errors.oversight.long_note", limit=MAX_NOTE)
     return note
 
 
@@ -221,7 +221,7 @@ def save_case(store: Store, snap: Mapping[str, Any], actor: Actor, note: str = "
     required = ("kind", "dataset", "data_sha256", "model_sha256", "row", "prediction")
     missing = [k for k in required if k not in snap]
     if missing:
-        raise InputError("the snapshot lacks " + ", ".join(missing) + "; build it with snapshot().")
+        raise InputError(key="errors.oversight.incomplete_snapshot", fields=", ".join(missing))
     note = _note(note)
     body = audit.canonical(plain_json(dict(snap)))
     lang = str((snap.get("narrative") or {}).get("lang") or "en")
@@ -251,7 +251,7 @@ def get_case(store: Store, case_id: int) -> Case:
     with store.reading() as conn:
         row = conn.execute(select(cases).where(cases.c.id == int(case_id))).first()
         if row is None:
-            raise InputError(f"there is no case {case_id}; list them with `cases list`.")
+            raise InputError(key="errors.oversight.no_case", case_id=str(case_id))
         found = conn.execute(select(reviews).where(reviews.c.case_id == int(case_id)).order_by(reviews.c.id))
         items = tuple(_review(r) for r in found)
     return Case(id=int(row.id), created_at=row.created_at, actor=row.actor, actor_verified=bool(row.actor_verified),
@@ -266,7 +266,7 @@ def list_cases(store: Store, *, dataset: str | None = None, status: str | None =
     """Cases that match every filter given, newest first. ``status``: open (no review yet) or the latest
     review's verdict; ``reviewer``: who wrote the latest review; ``search``: text in the note."""
     if status is not None and status not in STATUSES:
-        raise InputError(f"unknown status {status!r}; one of: {', '.join(STATUSES)}.")
+        raise InputError(key="errors.oversight.unknown_status", status=repr(status), choices=', '.join(STATUSES))
     # The latest review of each case by an index lookup per case (reviews(case_id, id)), which keeps the plan
     # simple on both databases whatever their statistics say.
     latest_id = select(func.max(reviews.c.id)).where(reviews.c.case_id == cases.c.id).scalar_subquery()
@@ -329,18 +329,18 @@ def check_outcome(snap: Mapping[str, Any], outcome: object) -> str:
     """The overriding outcome as stored: one of the model's classes, or a number for a regression."""
     text = str(outcome if outcome is not None else "").strip()
     if not text:
-        raise InputError("an override needs the outcome the reviewer decided.")
+        raise InputError(key="errors.oversight.no_outcome")
     if snap.get("task") == "classification":
         classes = [str(c) for c in snap.get("classes") or []]
         if text not in classes:
-            raise InputError(f"outcome {text!r} is not one of the classes: {', '.join(classes)}.")
+            raise InputError(key="errors.oversight.outcome_not_class", text=text, classes=', '.join(classes))
         return text
     try:
         value = float(text.replace(",", "."))
     except ValueError:
-        raise InputError(f"outcome {text!r} is not a number; a regression's outcome is a value.") from None
+        raise InputError(key="errors.oversight.outcome_not_number", text=text) from None
     if not math.isfinite(value):
-        raise InputError("the outcome must be a finite number.")
+        raise InputError(key="errors.oversight.outcome_not_finite")
     return f"{value:.10g}"
 
 
@@ -349,19 +349,19 @@ def record_review(store: Store, case_id: int, verdict: str, actor: Actor, *, out
     """Record a verdict on a case (``agree``, ``override`` with the decided outcome and a required reason,
     or ``needs_information``) and append ``review.recorded``; returns the review id."""
     if verdict not in VERDICTS:
-        raise InputError(f"unknown verdict {verdict!r}; one of: {', '.join(VERDICTS)}.")
+        raise InputError(key="errors.oversight.unknown_verdict", verdict=repr(verdict), choices=', '.join(VERDICTS))
     reason = str(reason or "").strip()
     comment = str(comment or "").strip()
     if len(reason) > MAX_NOTE or len(comment) > MAX_NOTE:
-        raise InputError(f"the reason and the comment may have at most {MAX_NOTE} characters each.")
+        raise InputError(key="errors.oversight.long_review", limit=MAX_NOTE)
     case = get_case(store, case_id)
     stored_outcome = None
     if verdict == "override":
         if not reason:
-            raise InputError("an override needs a reason: say why the decision differs from the model's.")
+            raise InputError(key="errors.oversight.no_reason")
         stored_outcome = check_outcome(case.snapshot, outcome)
     elif outcome not in (None, ""):
-        raise InputError("only an override records an outcome.")
+        raise InputError(key="errors.oversight.outcome_without_override")
     with store.writing() as conn:
         review_id = conn.execute(insert(reviews).values(
             case_id=case.id, created_at=audit.now(), reviewer=actor.name, reviewer_verified=actor.verified,

@@ -199,14 +199,14 @@ def build_notice(
 ) -> DecisionNotice:
     """The decision notice for the row at position ``row``."""
     if lang not in languages():
-        raise InputError(f"unknown language {lang!r}; choose one of: {', '.join(languages())}.")
+        raise InputError(key="errors.base.unknown_language", lang=repr(lang), choices=', '.join(languages()))
     if isinstance(reasons, bool) or not isinstance(reasons, int) or not 1 <= reasons <= MAX_REASONS:
-        raise InputError(f"the number of reasons must be a whole number from 1 to {MAX_REASONS}.")
+        raise InputError(key="errors.oversight.reasons", limit=MAX_REASONS)
     data, model = workspace.dataset, workspace.model
     spec = data.spec
     rows = len(data.features)
     if isinstance(row, bool) or not isinstance(row, int) or not 0 <= row < rows:
-        raise InputError(f"row {row} does not exist; choose a position from 0 to {rows - 1}.")
+        raise InputError(key="errors.oversight.no_row", row=str(row), last=str(rows - 1))
     seed = workspace.seed if seed is None else int(seed)
     tr = translator(lang)
     frame = data.row(row)

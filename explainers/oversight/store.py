@@ -45,13 +45,12 @@ def normalise_url(url: str):
     try:
         parsed = make_url(str(url))
     except ArgumentError:
-        raise InputError(f"{_shown(url)} is not a database URL; use sqlite:///PATH or "
-                         "postgresql://USER@HOST:PORT/DB.") from None
+        raise InputError(key="errors.oversight.bad_url", url=_shown(url)) from None
     backend = parsed.get_backend_name()
     if parsed.drivername in ("postgres", "postgresql", "postgresql+psycopg2"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     elif parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise InputError(f"database {backend!r} is not supported; use sqlite:///PATH or postgresql://...")
+        raise InputError(key="errors.oversight.unsupported_database", backend=repr(backend))
     return parsed
 
 
@@ -73,8 +72,7 @@ class Store:
         if self.dialect == "sqlite":
             database = self.url.database or ""
             if database in ("", ":memory:") or database.startswith("file:"):
-                raise InputError("the oversight database must be a file (sqlite:///PATH); an in-memory database "
-                                 "would be lost and could not be shared.")
+                raise InputError(key="errors.oversight.in_memory")
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
         else:
@@ -84,7 +82,7 @@ class Store:
         try:
             self.engine: Engine = create_engine(self.url, **kwargs)
         except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-            raise InputError(f"cannot use database {_shown(self.url)} ({exc}).") from None
+            raise InputError(key="errors.oversight.cannot_use", url=_shown(self.url), reason=str(exc)) from None
         if self.dialect == "sqlite":
             _sqlite_settings(self.engine)
         self._migrated = False
@@ -145,8 +143,7 @@ class Store:
             conn = self.engine.connect()
         except OperationalError as exc:
             reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
-            raise InputError(f"could not open the database {self.display_url} ({reason}); check XAI_DB_URL "
-                             "or --db.") from None
+            raise InputError(key="errors.oversight.cannot_open", url=self.display_url, reason=reason) from None
         with conn:
             yield conn
 

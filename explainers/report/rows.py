@@ -22,16 +22,16 @@ COUNTERFACTUALS = 4
 def check_rows(dataset: Dataset, rows: Sequence[int]) -> list[int]:
     """The chosen row positions, each once, in order; InputError for none, too many, or one that does not exist."""
     if not rows:
-        raise InputError("choose at least one row for the report.")
+        raise InputError(key="errors.report.no_rows")
     out: list[int] = []
     for row in rows:
         if isinstance(row, bool) or not isinstance(row, int | np.integer):
-            raise InputError(f"row {row!r} is not a whole number; give row positions such as 3,17.")
+            raise InputError(key="errors.report.bad_row", row=repr(row))
         dataset.row(int(row))  # raises InputError when out of range
         if int(row) not in out:
             out.append(int(row))
     if len(out) > MAX_ROWS:
-        raise InputError(f"a report explains at most {MAX_ROWS} rows; choose fewer.")
+        raise InputError(key="errors.report.too_many_rows", limit=MAX_ROWS)
     return out
 
 

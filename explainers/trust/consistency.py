@@ -44,7 +44,7 @@ _EPS = 1e-9
 def check_k(k: int, n_features: int) -> int:
     """``k`` checked (a whole number, at least 1) and capped at the number of features."""
     if not isinstance(k, int | np.integer) or k < 1:
-        raise InputError(f"k must be a whole number of at least 1, not {k!r}.")
+        raise InputError(key="errors.trust.bad_k", k=repr(k))
     return min(int(k), n_features)
 
 
@@ -125,16 +125,15 @@ def agreement(shap_row: Mapping[str, float], lime_weights: Mapping[str, float], 
     """
     names = list(shap_row)
     if not names:
-        raise InputError("no attributions to compare; give SHAP values and LIME weights for some features.")
+        raise InputError(key="errors.trust.no_attributions")
     if set(names) != set(lime_weights):
         missing = sorted(set(names) ^ set(lime_weights))
-        raise InputError("SHAP and LIME cover different features (" + ", ".join(missing[:10]) + "); "
-                         "explain the same row with the same model.")
+        raise InputError(key="errors.trust.different_features", columns=", ".join(missing[:10]))
     k = check_k(k, len(names))
     shap_vector = np.array([float(shap_row[n]) for n in names])
     lime_vector = np.array([float(lime_weights[n]) for n in names])
     if not (np.isfinite(shap_vector).all() and np.isfinite(lime_vector).all()):
-        raise InputError("attributions contain missing or infinite values; recompute them.")
+        raise InputError(key="errors.trust.bad_attributions")
     shap_top = tuple(top_features(dict(shap_row), k))
     lime_top = tuple(top_features(dict(lime_weights), k))
     overlap = len(set(shap_top) & set(lime_top)) / k
@@ -213,7 +212,7 @@ def agreement_over_sample(
     reuses ``lime`` (its statistics are built once per dataset) with ``num_samples`` samples per row.
     """
     if lime.model is not model:
-        raise InputError("the LIME setup belongs to another model; build it for this model.")
+        raise InputError(key="errors.trust.other_model")
     dataset = model.dataset
     positions = sample_positions(len(dataset.features), rows, seed)
     frame = dataset.features.iloc[positions]
@@ -292,13 +291,13 @@ def stability_from_weights(
 ) -> LimeStability:
     """Stability of several LIME runs given as weight mappings (one per seed, same features)."""
     if len(weights) < 2:
-        raise InputError("stability needs at least 2 LIME runs; give 2 or more seeds.")
+        raise InputError(key="errors.trust.two_runs")
     names = list(weights[0])
     if not names or any(set(w) != set(names) for w in weights):
-        raise InputError("every LIME run must weigh the same features.")
+        raise InputError(key="errors.trust.same_features")
     seeds = tuple(range(len(weights))) if seeds is None else tuple(int(s) for s in seeds)
     if len(seeds) != len(weights):
-        raise InputError("give one seed per LIME run.")
+        raise InputError(key="errors.trust.one_seed_per_run")
     k = check_k(k, len(names))
     matrix = np.array([[float(w[n]) for n in names] for w in weights])
     tops = tuple(tuple(top_features(dict(w), k)) for w in weights)
@@ -327,11 +326,11 @@ def lime_stability(
     """LIME on one row with several seeds (``seeds``: how many, from 0, or the seeds themselves)."""
     if isinstance(seeds, int | np.integer):
         if seeds < 2:
-            raise InputError(f"stability needs at least 2 seeds, not {seeds}.")
+            raise InputError(key="errors.trust.two_seeds", seeds=str(seeds))
         seeds = tuple(range(int(seeds)))
     seeds = tuple(int(s) for s in seeds)
     if len(set(seeds)) < 2:
-        raise InputError("stability needs at least 2 different seeds.")
+        raise InputError(key="errors.trust.different_seeds")
     runs = [seeded_lime(lime, row, s, num_samples).weights for s in seeds]
     return stability_from_weights(runs, seeds, k)
 
@@ -389,12 +388,12 @@ def shap_check(
     """Check SHAP's additivity for a one-row frame: passes when the gap is at most
     ``rtol * max(1, |model output|)``."""
     if len(row) != 1:
-        raise InputError("the SHAP check looks at one row at a time; pass a one-row frame.")
+        raise InputError(key="errors.trust.shap_one_row")
     if rtol <= 0:
-        raise InputError("the tolerance must be positive.")
+        raise InputError(key="errors.trust.tolerance_positive")
     shap = shap if shap is not None else shap_values(model, row)
     if len(shap.values) != 1:
-        raise InputError("give the SHAP values of this one row.")
+        raise InputError(key="errors.trust.shap_of_row")
     total = float(shap.values.iloc[0].sum())
     reconstructed = float(shap.base_value) + total
     output = model_output(model, row, shap.space, shap.class_name)

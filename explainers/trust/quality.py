@@ -160,7 +160,7 @@ def counterfactual_quality(
 ) -> CounterfactualQuality:
     """Quality of the counterfactuals in ``result``, found for the one-row frame ``row``."""
     if len(row) != 1:
-        raise InputError("counterfactual quality is measured for one row at a time; pass a one-row frame.")
+        raise InputError(key="errors.trust.quality_one_row")
     dataset, model = search.dataset, search.model
     original = dataset.coerce(row).reset_index(drop=True)
     desired = result.desired
