@@ -47,6 +47,7 @@ from dataclasses import asdict, dataclass
 
 try:  # imported as explainers.model_check (the parent)
     from .errors import InputError
+    from .messages import Message
 except ImportError:  # run as a script (the child): no package, and no need for it
     InputError = ValueError  # type: ignore[misc,assignment]
 
@@ -1513,15 +1514,15 @@ def check_model_bytes(
         raise InputError(key="errors.models.feature_count", expected=int(expected), found=int(found))
     advice = ADVICE.get(fmt, ADVICE["json"])
     code = answer.get("code")
-    if code == "memory":
-        reason = f"needs more than {limits.memory_mb:,} MB of memory to read (XAI_MODEL_MEMORY_MB)"
-    elif code == "signal":
-        reason = _signal_reason(answer["signal"], limits)
+    if code == "memory":  # the parent's own findings read in the reader's language; the child's are English
+        reason = Message("errors.models.check_memory", limit=limits.memory_mb)
     elif code == "timeout":
-        reason = f"took more than {answer['seconds']:.0f} s to check"
+        reason = Message("errors.models.check_timeout", seconds=round(float(answer["seconds"])))
+    elif code == "signal":
+        reason = " ".join(_signal_reason(answer["signal"], limits).split())[:400]
     else:
-        reason = str(answer.get("reason") or "could not be checked (its reader stopped without an answer)")
-    reason = " ".join(reason.split())[:400]
+        reason = " ".join(str(answer.get("reason") or "could not be checked (its reader stopped without an answer)")
+                          .split())[:400]
     raise InputError(key="errors.models.check_failed", name=shown, reason=reason, advice=advice)
 
 
