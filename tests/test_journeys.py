@@ -759,3 +759,45 @@ def test_model_picker_follows_pages_and_back(page: Page, server: Server, shots: 
         person.settle()
         person.check(path, "credit", 3)
         assert select_value(select_box(person.sidebar, person.t("compare.model"))) == (baseline if model else default)
+
+
+def test_model_added_on_compare_is_explained_everywhere(page: Page, server: Server, shots: Path,
+                                                        tmp_path: Path) -> None:
+    """A model file added on Compare models joins the comparison and the sidebar's models; chosen there, Local
+    explanation shows that model's own probability for the row, and the URL names it by its hash."""
+    import xgboost as xgb
+
+    from explainers import load_builtin
+    from explainers.models import load_model
+
+    dataset = load_builtin("credit")
+    booster = xgb.train({"objective": "binary:logistic", "max_depth": 2, "seed": 0, "max_cat_to_onehot": 1},
+                        xgb.DMatrix(dataset.features, label=dataset.target_codes(), enable_categorical=True),
+                        num_boost_round=15)
+    path = tmp_path / "challenger.json"
+    booster.save_model(str(path))
+    challenger = load_model(path, dataset)
+    person = Person(page, server, shots, "model-upload")
+    person.open("/")
+    person.choose_row(2)
+    person.click_page("/compare")
+    person.check("/compare", "credit", 2)
+    page.locator(MAIN).get_by_text(person.t("compare.add_model")).first.click()
+    uploader = page.locator('[data-testid="stFileUploader"]').first
+    uploader.locator('input[type="file"]').set_input_files(str(path))
+    add = page.get_by_role("button", name=person.t("compare.add_model_button"))
+    expect(add).to_be_enabled(timeout=STEP_TIMEOUT_MS)
+    person.settle()
+    add.click()
+    title = f"{UPLOAD_MARK} challenger.json"
+    expect(page.locator(MAIN).locator('[data-testid="stMultiSelect"]').first).to_contain_text(
+        title, timeout=RUN_TIMEOUT_MS)
+    person.settle()
+    person.shot("added")
+    choose(page, select_box(person.sidebar, person.t("compare.model")), title)
+    person.wait_for_query(model=f"upload:{challenger.model_hash[:8]}")
+    person.settle()
+    person.click_page("/local_explanation")
+    person.check("/local_explanation", "credit", 2)
+    expected = f"{challenger.score(dataset.row(2))[0] * 100:.1f}%"
+    assert metric_value(page, "Score") == expected
