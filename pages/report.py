@@ -68,18 +68,6 @@ if name not in store or (not store[name]["edited"] and store[name]["lang"] != la
                    "version": store[name]["version"] + 1 if name in store else 0}
 use_case_state = store[name]
 stored = use_case_state["fields"]
-loaded = st.file_uploader(t("docs.page.load"), type=["toml"], help=t("docs.page.load_help"),
-                          key=f"report_uc_file::{name}")
-if loaded is not None and use_case_state.get("loaded") != loaded.file_id:
-    try:
-        stored.update(UseCase.from_mapping(tomllib.loads(loaded.getvalue().decode("utf-8")),
-                                           where=loaded.name).to_dict())
-        use_case_state.update(version=use_case_state["version"] + 1, loaded=loaded.file_id, edited=True)
-        st.success(t("docs.page.loaded", name=plain_text(loaded.name)))
-    except InputError as error:
-        st.error(plain_text(error.text(lang)))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
-        st.error(t("docs.page.bad_file", name=plain_text(loaded.name)))
 version = use_case_state["version"]
 n_rows = len(dataset.features)
 options = list(range(min(n_rows, ROW_OPTIONS)))
@@ -125,10 +113,27 @@ if submitted:
                                               use_case.astuple(), lang, fmt)
         record_report_event(ws, name, sorted(set(int(r) for r in chosen)), lang, fmt)  # pages/oversight_ui.py
 
+# Beside the form: load a use-case file into it, or download the use case as last saved.
 slug = re.sub(r"[^A-Za-z0-9_-]+", "-", dataset.spec.name).strip("-") or "data"
-st.download_button(t("docs.page.download"), use_case_template(lang, UseCase(**stored)).encode("utf-8"),
-                   file_name=f"use_case-{slug}.toml", mime="application/toml", key="report_uc_download",
-                   on_click="ignore", icon=":material/download:", help=t("docs.page.download_help"))
+load_column, download_column = st.columns([3, 2], vertical_alignment="bottom")
+with load_column:
+    loaded = st.file_uploader(t("docs.page.load"), type=["toml"], help=t("docs.page.load_help"),
+                              key=f"report_uc_file::{name}")
+download_column.download_button(
+    t("docs.page.download"), use_case_template(lang, UseCase(**stored)).encode("utf-8"),
+    file_name=f"use_case-{slug}.toml", mime="application/toml", key="report_uc_download", on_click="ignore",
+    icon=":material/download:", help=t("docs.page.download_help"))
+if loaded is not None and use_case_state.get("loaded") != loaded.file_id:
+    try:
+        stored.update(UseCase.from_mapping(tomllib.loads(loaded.getvalue().decode("utf-8")),
+                                           where=loaded.name).to_dict())
+        use_case_state.update(version=use_case_state["version"] + 1, loaded=loaded.file_id, edited=True)
+        st.toast(t("docs.page.loaded", name=plain_text(loaded.name)), icon=":material/check:")
+        st.rerun()  # the form, drawn above, shows the loaded use case
+    except InputError as error:
+        st.error(plain_text(error.text(lang)))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        st.error(t("docs.page.bad_file", name=plain_text(loaded.name)))
 
 built_stamp = None
 request = st.session_state.get("report_request")

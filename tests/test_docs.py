@@ -284,7 +284,16 @@ def test_each_screenshot_shows_its_checked_result(shots_folder):
 @pytest.mark.browser
 @pytest.mark.slow
 def test_manifest_deep_link_opens_the_same_view(shots_folder, tmp_path):
-    from tests.browser_support import chromium, metric, new_tab, open_page, query, streamlit_server
+    from tests.browser_support import (
+        chromium,
+        click_nav,
+        metric,
+        new_tab,
+        open_page,
+        query,
+        streamlit_server,
+        wait_for_run,
+    )
 
     manifest = json.loads((shots_folder / "screenshots" / "manifest.json").read_text(encoding="utf-8"))
     local = next(shot for shot in manifest["pages"] if shot["page"] == "local_explanation")
@@ -294,6 +303,23 @@ def test_manifest_deep_link_opens_the_same_view(shots_folder, tmp_path):
         assert query(page)["dataset"] == "credit" and query(page)["row"] == "3"
         assert metric(page, tr("local.prediction_for", row=3)).count() == 1
         assert page.locator('[data-testid="stMain"] h1').first.inner_text().strip() == local["title"]
+
+        # The Report page loads a use-case file into its form, which keeps it across a page switch.
+        use_case = tmp_path / "use_case.toml"
+        use_case.write_text(use_case_template("pt-BR", UseCase(name="Triagem", actors="Analista de crédito")),
+                            encoding="utf-8")
+        open_page(page, server, deep_link("report", "credit", 3, "pt-BR", False))
+        page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(use_case))
+        actors = page.locator('[data-testid="stTextArea"]').filter(
+            has=page.locator('[data-testid="stWidgetLabel"]').get_by_text(tr("report.uc_actors"), exact=True))
+        page.wait_for_function("() => [...document.querySelectorAll('textarea')]"
+                               ".some(t => t.value === 'Analista de crédito')", timeout=60_000)
+        for path in ("/", "/report"):  # away and back through the sidebar: the same session
+            click_nav(page, path)
+            wait_for_run(page, server)
+        page.get_by_text(tr("docs.page.full_heading")).first.click()
+        assert actors.locator("textarea").input_value() == "Analista de crédito"
+        assert page.locator('[data-testid="stTextInput"] input').first.input_value() == "Triagem"
 
 
 # ------------------------------------------------------------------------------------------------

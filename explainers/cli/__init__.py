@@ -1,9 +1,9 @@
 """Command line: ``python -m explainers explain --data PATH --target COLUMN ...``.
 
-One module per subcommand (``explain``, ``audit``, ``report``, ``batch``, ``screenshots``, ``datasets``,
-``notice``, ``cases``, ``audit-log``, ``monitor``, ``compare``, ``errors``), each with ``register(commands)``,
-which adds its parser and
-sets ``handler``, the function that runs it. argparse is used here only, never in the engine below.
+One module per subcommand (``explain``, ``audit``, ``report``, ``docs``, ``use-case``, ``batch``, ``screenshots``,
+``datasets``, ``notice``, ``cases``, ``audit-log``, ``monitor``, ``compare``, ``errors``), each with
+``register(commands)``, which adds its parser and sets ``handler``, the function that runs it. argparse is used
+here only, never in the engine below.
 
 Bad input exits with status 2 and one line on standard error that starts with ``error:``.
 """
