@@ -181,6 +181,9 @@ class TabularModel:
         """Probabilities (classifiers) or values (regressors) of rows given as the dataset's codes
         (:meth:`Dataset.to_codes`). XGBoost reads the codes directly, which skips building a frame:
         LIME and the counterfactual search call this with thousands of rows at a time."""
+        if self.kind == "lightgbm":  # reads the codes too, mapped to its own category numbers
+            out = self.estimator.run_codes(codes)
+            return np.column_stack([1.0 - out, out]) if self.is_classifier and out.ndim == 1 else out
         if self.kind != "xgboost":
             frame = self.dataset.from_codes(codes)
             return self.predict_proba(frame) if self.is_classifier else self.predict_value(frame)

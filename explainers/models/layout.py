@@ -39,10 +39,24 @@ class Layout:
     sources: tuple[str, ...]
     levels: tuple[str | None, ...]
     originals: tuple[str, ...]  # the table's feature names, in the table's order
+    level_codes: tuple[int, ...] = ()  # each indicator's category as the table's code; -1 for a column as it is
 
     @property
     def encoded(self) -> bool:
         return any(level is not None for level in self.levels)
+
+    def matrix(self, codes: np.ndarray) -> np.ndarray:
+        """The model's input as numbers from the table's codes (:meth:`Dataset.to_codes`): a column as it is
+        keeps its code, an indicator is 1 where the row has its category (0 where the category is missing);
+        no frame is built, which is what makes one row's prediction cheap."""
+        if not self.encoded:
+            return codes
+        position = {name: j for j, name in enumerate(self.originals)}
+        out = np.empty((len(codes), len(self.names)), dtype="float64")
+        for j, (source, code) in enumerate(zip(self.sources, self.level_codes, strict=True)):
+            column = codes[:, position[source]]
+            out[:, j] = column if code < 0 else (column == code).astype("float64")
+        return out
 
     def frame(self, typed: pd.DataFrame) -> pd.DataFrame:
         """The model's input from a typed frame: as is, or with indicators (a missing category is all zeros)."""
@@ -120,7 +134,9 @@ def match_layout(names: list[str], dataset: Dataset) -> Layout:
     wrong = [s for s in direct if dataset.info[s].kind == "categorical"]
     if wrong:
         raise InputError(key="errors.model_kinds.encoded_mix", columns=", ".join(wrong))
-    return Layout(tuple(names), tuple(sources), tuple(levels), originals)
+    level_codes = tuple(-1 if level is None else dataset.info[source].categories.index(level)
+                        for source, level in zip(sources, levels, strict=True))
+    return Layout(tuple(names), tuple(sources), tuple(levels), originals, level_codes)
 
 
 def check_categorical(layout: Layout, model_categorical: set[str], dataset: Dataset) -> None:
