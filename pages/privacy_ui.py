@@ -101,7 +101,7 @@ def personal_section(ws, name: str) -> None:
     st.caption(t("privacy.declared") if personal.declared else t("privacy.detected"))
     safe_dataframe(_findings_table(ws), hide_index=True, key="privacy_findings")
     if personal.values is not None:
-        st.markdown(f"**{t('privacy.masked_preview')}**")
+        st.markdown(f"**{t('privacy.preview') if unmasked(name) else t('privacy.masked_preview')}**")
         preview = personal.values.head(PREVIEW_ROWS)
         safe_dataframe(preview if unmasked(name) else personal.masked(range(len(preview))), key="privacy_preview")
         st.caption(t("privacy.unmasked_caption") if unmasked(name) else t("privacy.masked_caption"))

@@ -462,3 +462,56 @@ def test_every_page_shows_personal_data_only_masked_until_unmasked_with_a_reason
     assert recorded[0].details["columns"] == list(PLANTED)
     at.button(key="privacy_mask_again").click().run()
     assert not leaked(page_text(at), forms)
+
+
+# --------------------------------------------------------------------------------------------
+# In the browser: the built-in example, masked, then unmasked for this session with a reason
+
+
+@pytest.mark.browser
+def test_in_the_browser_the_overview_masks_the_example_until_a_reason_is_given(tmp_path):
+    from tests.browser_support import (
+        MAIN,
+        assert_clean,
+        chromium,
+        full_screenshot,
+        new_tab,
+        open_page,
+        require_chromium,
+        screenshot_dir,
+        settle,
+        streamlit_server,
+    )
+
+    require_chromium()
+    credit = load_builtin("credit")
+    first_rows = raw_forms(credit.personal.values.head(5), ["nome", "cpf", "email", "telefone"])
+    shots = screenshot_dir(tmp_path)
+    with streamlit_server(tmp_path / "server") as server, chromium() as browser, new_tab(browser) as page:
+        # Tables are drawn on a canvas: the row's identity caption on Local explanation is the text to read.
+        open_page(page, server, "/local_explanation?dataset=credit&row=0")
+        main = page.locator(MAIN)
+        shown = main.inner_text()
+        assert "***.***.***-" in shown and not leaked(shown, first_rows)
+        open_page(page, server, "/?dataset=credit&row=0")
+        assert_clean(page, server)
+        main.get_by_text("Personal data", exact=True).first.wait_for()
+        assert "kept out of the model" in main.inner_text() and not leaked(main.inner_text(), first_rows)
+        full_screenshot(page, shots / "privacy-overview-masked.png")
+        main.get_by_text("Show the real values (this session only)").click()
+        main.get_by_label("Why do you need to see them?", exact=True).fill("Checking a customer's complaint about row 0")
+        main.get_by_role("button", name="Unmask for this session").click()
+        settle(page, server)
+        main.get_by_text("Real values shown in this session only").first.wait_for()
+        full_screenshot(page, shots / "privacy-overview-unmasked.png")
+        page.get_by_role("link", name="Local explanation").first.click()
+        settle(page, server)
+        assert leaked(main.inner_text(), first_rows)  # the control: this session sees the real values
+        page.get_by_role("link", name="Overview").first.click()
+        settle(page, server)
+        main.get_by_role("button", name="Mask again").click()
+        settle(page, server)
+        page.get_by_role("link", name="Local explanation").first.click()
+        settle(page, server)
+        assert "***.***.***-" in main.inner_text() and not leaked(main.inner_text(), first_rows)
+        assert_clean(page, server)
