@@ -349,7 +349,7 @@ def test_cli_report_hashes_the_files(files, capsys):
 def test_cli_report_rejects_bad_input(files, overrides, message):
     folder = files["folder"]
     (folder / "broken.toml").write_text('name = "unclosed\n', encoding="utf-8")
-    (folder / "unknown.toml").write_text('name = "x"\nowner = "me"\n', encoding="utf-8")
+    (folder / "unknown.toml").write_text('name = "x"\ncolour = "blue"\n', encoding="utf-8")
     for key in ("use_case", "out"):
         if key in overrides:
             overrides[key] = str(folder / overrides[key])
