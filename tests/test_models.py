@@ -305,7 +305,7 @@ def test_skops_with_other_features_is_refused(tmp_path, credit):
 def test_missing_and_unsupported_model_files(tmp_path, credit):
     with pytest.raises(InputError, match="does not exist"):
         load_model(tmp_path / "nope.json", credit.dataset)
-    path = tmp_path / "model.onnx"
+    path = tmp_path / "model.h5"
     path.write_bytes(b"x")
     with pytest.raises(InputError, match="unsupported model file"):
         load_model(path, credit.dataset)
