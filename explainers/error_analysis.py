@@ -159,6 +159,7 @@ def error_tree(model: TabularModel, max_depth: int = DEFAULT_MAX_DEPTH, seed: in
     frame = model.dataset.features.iloc[rows]
     inputs, owners = _tree_inputs(model, frame)
     leaf_rows = min_leaf_rows if min_leaf_rows is not None else max(5, len(rows) // 100)
+    leaf_rows = max(leaf_rows, model.dataset.spec.min_group_rows)  # no leaf small enough to single someone out
     tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=leaf_rows, random_state=seed)
     tree.fit(inputs.to_numpy(), is_error.astype(int))
     structure = tree.tree_
@@ -202,6 +203,8 @@ class CohortMetrics:
     metrics: tuple[str, ...]
     resamples: int
     confidence: float
+    suppressed: tuple[str, ...] = ()  # cohorts under the spec's min_group_rows: counted, never measured
+    min_group_rows: int = 0
 
     def to_dict(self) -> dict:
         return {name: {k: finite(v) if isinstance(v, float) else v for k, v in row.items()}
@@ -218,9 +221,14 @@ def cohort_metrics(model: TabularModel, cohorts: Mapping[str, str], resamples: i
     frame = model.dataset.features.iloc[rows]
     output = model_output(model, frame)
     labels = np.asarray(evaluation.y_true)
-    records, names = {}, ()
+    records, names, suppressed = {}, (), []
+    smallest = model.dataset.spec.min_group_rows  # fewer rows than this could single someone out
     for name, text in cohorts.items():
         picked = select_rows(frame, text) if text.strip() else np.ones(len(rows), dtype=bool)
+        if 0 < picked.sum() < smallest:
+            suppressed.append(name)
+            records[name] = {"rows": int(picked.sum()), "errors": float("nan"), "error_rate": float("nan")}
+            continue
         record = {"rows": int(picked.sum()), "errors": int(is_error[picked].sum()),
                   "error_rate": float(is_error[picked].mean()) if picked.any() else float("nan")}
         if picked.sum() >= 2:
@@ -230,7 +238,8 @@ def cohort_metrics(model: TabularModel, cohorts: Mapping[str, str], resamples: i
             for metric, r in table.iterrows():
                 record.update({metric: r["value"], f"{metric}:low": r["low"], f"{metric}:high": r["high"]})
         records[name] = record
-    return CohortMetrics(pd.DataFrame.from_dict(records, orient="index"), names, resamples, confidence)
+    return CohortMetrics(pd.DataFrame.from_dict(records, orient="index"), names, resamples, confidence,
+                         tuple(suppressed), smallest)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -163,6 +163,9 @@ for metric in measured.metrics:
 safe_dataframe(shown, hide_index=True, key="errors_cohort_table")
 st.caption(t("erroranalysis.cohorts_caption", percent=t.percent(measured.confidence, 0),
              resamples=measured.resamples))
+if measured.suppressed:  # too few rows to show their errors without singling someone out
+    st.caption(plain_text(t("privacy.suppressed_cohorts", k=measured.min_group_rows,
+                            groups=", ".join(measured.suppressed))))
 
 # Heat map over two features
 st.subheader(t("erroranalysis.heatmap"))

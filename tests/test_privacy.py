@@ -334,6 +334,16 @@ def test_group_fairness_follows_the_spec_and_says_so(credit):
     assert "menos de 10 linhas de teste" in result.to_dict("pt-BR")["summary"]
 
 
+def test_small_cohorts_show_no_errors_or_metrics(credit):
+    from explainers.error_analysis import cohort_metrics
+
+    result = cohort_metrics(credit.model, {"all": "", "divorced": "Marital == 'divorced'"}, resamples=50)
+    assert result.suppressed == ("divorced",) and result.min_group_rows == 10
+    small = result.table.loc["divorced"]
+    assert 0 < small["rows"] < 10 and small.drop("rows").isna().all()
+    assert result.table.loc["all", "errors"] > 0 and result.to_dict()["divorced"]["errors"] is None
+
+
 # --------------------------------------------------------------------------------------------
 # No raw value in any output
 
@@ -499,7 +509,8 @@ def test_in_the_browser_the_overview_masks_the_example_until_a_reason_is_given(t
         assert "kept out of the model" in main.inner_text() and not leaked(main.inner_text(), first_rows)
         full_screenshot(page, shots / "privacy-overview-masked.png")
         main.get_by_text("Show the real values (this session only)").click()
-        main.get_by_label("Why do you need to see them?", exact=True).fill("Checking a customer's complaint about row 0")
+        reason = main.get_by_label("Why do you need to see them?", exact=True)
+        reason.fill("Checking a customer's complaint about row 0")
         main.get_by_role("button", name="Unmask for this session").click()
         settle(page, server)
         main.get_by_text("Real values shown in this session only").first.wait_for()
