@@ -345,3 +345,15 @@ def test_errors_page_in_each_language(credit, lang):
     cohorts = next(d.value for d in at.dataframe if t["erroranalysis.cohort"] in d.value.columns)
     assert len(cohorts) == 2
     assert int(cohorts[t["erroranalysis.rows"]].iloc[1]) == tree.leaves[0].rows
+
+
+@pytest.mark.parametrize("dataset", ["hmda", "loans", "breast_cancer"])
+def test_new_pages_on_the_other_datasets(dataset):
+    at = open_app(dataset=dataset, row="1", model="baseline")
+    switch(at, "pages/compare.py")
+    metrics = next(d.value for d in at.dataframe if d.value.index.name == "Model")
+    assert len(metrics) == 2
+    switch(at, "pages/errors.py")
+    assert at.session_state["view"]["model"] == "baseline"
+    tree = error_tree(train_baseline_model(load_builtin(dataset)), max_depth=3)
+    assert list(at.table[0].value["Errors"]) == [leaf.errors for leaf in tree.leaves]
