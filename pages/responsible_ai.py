@@ -184,7 +184,8 @@ with st.spinner(t("trust.computing")):
     fairness = cached_fairness(*key, feature, bins, lang)
 groups = fairness.groups
 headline = fairness.metrics.headline
-overall = float((groups[headline] * groups["count"]).sum() / groups["count"].sum())
+measured = groups.dropna(subset=[headline])  # small groups are counted but not measured (privacy)
+overall = float((measured[headline] * measured["count"]).sum() / measured["count"].sum())
 st.info(trust.fairness_summary(fairness, lang))
 
 if model.is_classifier:
@@ -208,7 +209,7 @@ left, right = st.columns([3, 2])
 with left:
     figure = go.Figure(go.Bar(
         x=[str(g) for g in groups.index], y=groups[headline], marker={"color": TOWARD_POSITIVE},
-        text=[t.percent(v) if model.is_classifier else t.number(v, 2) for v in groups[headline]],
+        text=["—" if v != v else t.percent(v) if model.is_classifier else t.number(v, 2) for v in groups[headline]],
         textposition="outside", cliponaxis=False,
     ))
     figure.add_hline(y=overall, line={"color": ACCENT, "dash": "dash"},

@@ -332,6 +332,17 @@ def test_group_fairness_follows_the_spec_and_says_so(credit):
     assert small and list(result.metrics.suppressed) == small
     assert "fewer than 10 test rows" in result.to_dict()["summary"]
     assert "menos de 10 linhas de teste" in result.to_dict("pt-BR")["summary"]
+    from explainers.report import build_report, default_use_case
+
+    markdown = build_report(credit, [0], default_use_case(credit.dataset.spec, "en")).to_markdown()
+    assert "fewer than 10 test rows" in markdown
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.query_params["dataset"] = "credit"
+    at.run()
+    at.switch_page("pages/responsible_ai.py").run()
+    at.selectbox(key="rai_feature").set_value("Marital").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("fewer than 10 test rows" in i.value and "divorced" in i.value for i in at.info)
 
 
 def test_small_cohorts_show_no_errors_or_metrics(credit):

@@ -324,6 +324,9 @@ class _CardWriter:
             errors = np.abs(model.predict_value(frame) - truth)
             rows = []
             for group, line in result.groups.iterrows():
+                if group in result.metrics.suppressed:  # too small to measure (privacy): counted only
+                    rows.append((str(group), tr.number(int(line["count"]), 0), "—", "—"))
+                    continue
                 group_errors = errors[in_group == group]
                 low, high = bootstrap(lambda p, e=group_errors: float(np.mean(e[p])), len(group_errors),
                                       self.stamp.seed)

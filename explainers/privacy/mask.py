@@ -108,8 +108,8 @@ def partial_mask(value: object, kind: str) -> str | None:
         return f"***.***.***-{number[-2:]}"
     if kind == "cnpj" and len(number) >= 2:
         return f"**.***.***/****-{number[-2:]}"
-    if kind == "phone" and len(number) > 4:
-        return _keep_last_digits(text, 2)
+    if kind == "phone" and len(number) > 4:  # no leading "+": a spreadsheet would take it for a formula
+        return _keep_last_digits(text, 2).lstrip("+")
     if kind == "card" and len(number) > 8:
         return _keep_last_digits(text, 4)
     return None

@@ -94,6 +94,9 @@ class TrustSections(BlockWriter):
                        numeric=(False, *[True] * (len(columns) + 1)),
                        widths=(1.4, 0.9, *[1.3] * len(columns)), small=True)
             self.para(self.fairness_sentence(result))
+            if result.metrics.suppressed:  # small groups: counted, never measured, and said so
+                self.para(tr("privacy.suppressed_groups", k=result.metrics.min_group_rows,
+                             groups=", ".join(result.metrics.suppressed)), "note")
         flips = item.flips
         if flips is not None:
             if not flips.used_by_model:
