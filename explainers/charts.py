@@ -31,8 +31,16 @@ pio.templates.default = "plotly_white"
 ENGLISH = Translator("en")
 
 
-def _finish(figure: go.Figure, title: str, height: int = 420) -> go.Figure:
-    figure.update_layout(title={"text": title, "x": 0}, height=height, **_LAYOUT)
+TITLE_WIDTH = 52  # characters of a title line: half a 1366 px page holds about this many
+
+
+def finish_figure(figure: go.Figure, title: str, height: int = 420, **layout) -> go.Figure:
+    """Every chart's title, height, margins and font (``layout``: more of Plotly's layout). A long title (a long
+    feature name) wraps instead of being cut at the chart's edge."""
+    title = wrap(title, TITLE_WIDTH)
+    extra = 20 * title.count("<br>")
+    figure.update_layout(title={"text": title, "x": 0}, height=height + extra, **_LAYOUT, **layout)
+    figure.update_layout(margin={"t": _LAYOUT["margin"]["t"] + extra})
     return figure
 
 
@@ -105,7 +113,7 @@ def waterfall(
     pad = 0.15 * max(high - low, 1e-9)
     figure.update_xaxes(title=axis, range=[low - pad, high + pad])
     lines = sum(name.count("<br>") + 1 for name in names)
-    return _finish(figure, tr("charts.why"), height=max(360, 20 * lines + 16 * len(names) + 120))
+    return finish_figure(figure, tr("charts.why"), height=max(360, 20 * lines + 16 * len(names) + 120))
 
 
 def attribution_comparison(
@@ -129,7 +137,7 @@ def attribution_comparison(
         )
     figure.update_layout(barmode="group", legend={"itemclick": False})
     figure.update_xaxes(title=tr("charts.scaled"), range=[-1.15, 1.15])
-    return _finish(figure, tr("charts.side_by_side"), height=max(360, 40 * len(order) + 80))
+    return finish_figure(figure, tr("charts.side_by_side"), height=max(360, 40 * len(order) + 80))
 
 
 def importance_bar(result: GlobalShap, labels: dict[str, str], max_features: int = 15,
@@ -138,7 +146,7 @@ def importance_bar(result: GlobalShap, labels: dict[str, str], max_features: int
     figure = go.Figure(go.Bar(x=top.to_numpy(), y=[wrap(labels.get(c, c)) for c in top.index], orientation="h",
                               marker={"color": NEUTRAL}))
     figure.update_xaxes(title=tr("charts.mean_abs_shap", space=_space(tr, result.shap.space)))
-    return _finish(figure, tr("charts.importance"), height=max(360, 28 * len(top) + 80))
+    return finish_figure(figure, tr("charts.importance"), height=max(360, 28 * len(top) + 80))
 
 
 def scaled_colour(raw: pd.Series) -> np.ndarray:
@@ -208,7 +216,7 @@ def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str],
     figure.add_vline(x=0, line_color="#666666", line_width=1)
     axis = "charts.beeswarm_axis_regression" if result.shap.space == "raw" else "charts.beeswarm_axis"
     figure.update_xaxes(title=tr(axis, space=_space(tr, result.shap.space)))
-    return _finish(figure, tr("charts.beeswarm"), height=max(380, 34 * len(top) + 100))
+    return finish_figure(figure, tr("charts.beeswarm"), height=max(380, 34 * len(top) + 100))
 
 
 def dependence(result: GlobalShap, features: pd.DataFrame, feature: str, colour_by: str | None,
@@ -228,11 +236,13 @@ def dependence(result: GlobalShap, features: pd.DataFrame, feature: str, colour_
     if colour is not None and isinstance(colour.dtype, pd.CategoricalDtype):
         for i, category in enumerate(colour.cat.categories):
             mask = (colour == category).to_numpy()
-            figure.add_scattergl(x=x_values[mask], y=y[mask], mode="markers", name=str(category),
+            figure.add_scattergl(x=x_values[mask], y=y[mask], mode="markers", name=tr.value(category),
                                  marker={"size": 5, "color": CATEGORY_PALETTE[i % len(CATEGORY_PALETTE)]})
-        # Above the plot, in one row: a long feature name at the side would squeeze the dots.
+        # Under the plot, in one row: a long feature name at the side would squeeze the dots, and above it the
+        # legend's title would run into the chart's.
         figure.update_layout(legend={"title": {"text": wrap(labels.get(colour_by, colour_by), 60)},
-                                     "orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0})
+                                     "orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+                             margin={"b": 110})
     else:
         marker: dict = {"size": 5, "color": NEUTRAL}
         if colour is not None:
@@ -241,8 +251,8 @@ def dependence(result: GlobalShap, features: pd.DataFrame, feature: str, colour_
         figure.add_scattergl(x=x_values, y=y, mode="markers", marker=marker, showlegend=False)
     figure.add_hline(y=0, line_color="#666666", line_width=1)
     figure.update_xaxes(title=labels.get(feature, feature))
-    figure.update_yaxes(title=tr("charts.shap_of", feature=labels.get(feature, feature)))
-    return _finish(figure, tr("charts.effect_of", feature=labels.get(feature, feature)))
+    figure.update_yaxes(title=wrap(tr("charts.shap_of", feature=labels.get(feature, feature)), 48))
+    return finish_figure(figure, tr("charts.effect_of", feature=labels.get(feature, feature)))
 
 
 def partial_dependence_figure(result: PartialDependence, label: str, score_name: str,
@@ -281,7 +291,7 @@ def partial_dependence_figure(result: PartialDependence, label: str, score_name:
     figure.update_yaxes(title=score_name)
     if probability:
         figure.update_yaxes(range=[-0.02, 1.02])
-    return _finish(figure, title or tr("charts.prediction_as", feature=label))
+    return finish_figure(figure, title or tr("charts.prediction_as", feature=label))
 
 
 def _diagonal(figure: go.Figure, low: float = 0.0, high: float = 1.0) -> None:
@@ -295,7 +305,7 @@ def roc_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> go.Figure:
     _diagonal(figure)
     figure.update_xaxes(title=tr("charts.fpr"))
     figure.update_yaxes(title=tr("charts.tpr"))
-    return _finish(figure, tr("charts.roc"), height=360)
+    return finish_figure(figure, tr("charts.roc"), height=360)
 
 
 def precision_recall_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> go.Figure:
@@ -303,7 +313,7 @@ def precision_recall_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> go
                                   line={"color": TOWARD_POSITIVE}))
     figure.update_xaxes(title=tr("charts.recall"))
     figure.update_yaxes(title=tr("charts.precision"))
-    return _finish(figure, tr("charts.pr"), height=360)
+    return finish_figure(figure, tr("charts.pr"), height=360)
 
 
 def calibration_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> go.Figure:
@@ -312,7 +322,7 @@ def calibration_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> go.Figu
     _diagonal(figure)
     figure.update_xaxes(title=tr("charts.predicted_probability"), range=[0, 1])
     figure.update_yaxes(title=tr("charts.observed_share"), range=[0, 1])
-    return _finish(figure, tr("charts.calibration"), height=360)
+    return finish_figure(figure, tr("charts.calibration"), height=360)
 
 
 def confusion_figure(table: pd.DataFrame, class_label=str, tr: Translator = ENGLISH) -> go.Figure:
@@ -322,7 +332,7 @@ def confusion_figure(table: pd.DataFrame, class_label=str, tr: Translator = ENGL
                                   colorscale="Blues", text=table.to_numpy(), texttemplate="%{text}",
                                   showscale=False))
     figure.update_yaxes(autorange="reversed")
-    return _finish(figure, tr("charts.confusion"), height=340)
+    return finish_figure(figure, tr("charts.confusion"), height=340)
 
 
 def predicted_vs_actual(actual: np.ndarray, predicted: np.ndarray, target: str,
@@ -332,7 +342,7 @@ def predicted_vs_actual(actual: np.ndarray, predicted: np.ndarray, target: str,
     _diagonal(figure, float(min(actual.min(), predicted.min())), float(max(actual.max(), predicted.max())))
     figure.update_xaxes(title=tr("charts.actual_label", label=target))
     figure.update_yaxes(title=tr("charts.predicted_label", label=target))
-    return _finish(figure, tr("charts.pred_vs_actual"), height=380)
+    return finish_figure(figure, tr("charts.pred_vs_actual"), height=380)
 
 
 def residuals_figure(actual: np.ndarray, predicted: np.ndarray, tr: Translator = ENGLISH) -> go.Figure:
@@ -341,7 +351,7 @@ def residuals_figure(actual: np.ndarray, predicted: np.ndarray, tr: Translator =
     figure.add_hline(y=0, line_color="#666666")
     figure.update_xaxes(title=tr("charts.predicted_axis"))
     figure.update_yaxes(title=tr("charts.residual_axis"))
-    return _finish(figure, tr("charts.residuals"), height=380)
+    return finish_figure(figure, tr("charts.residuals"), height=380)
 
 
 def shap_before_after(before: dict[str, float], after: dict[str, float], labels: dict[str, str],
@@ -357,4 +367,4 @@ def shap_before_after(before: dict[str, float], after: dict[str, float], labels:
                        marker={"color": direction_colours(both.loc[order, name])})
     figure.update_layout(barmode="group")
     figure.update_xaxes(title=tr("charts.probability_points") if space == "probability" else tr("charts.shap_value"))
-    return _finish(figure, tr("charts.before_after"), height=max(360, 40 * len(order) + 80))
+    return finish_figure(figure, tr("charts.before_after"), height=max(360, 40 * len(order) + 80))

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .charts import ENGLISH, NEUTRAL, wrap
+from .charts import ENGLISH, NEUTRAL, finish_figure, wrap
 from .comparison import Comparison, metric_key
 from .error_analysis import ErrorHeatmap, ErrorTree
 from .i18n import Translator
@@ -21,12 +21,10 @@ from .i18n import Translator
 MODEL_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
 MODEL_DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
 ERROR_SCALE = [[0.0, "#F7F7F7"], [0.5, "#E69F00"], [1.0, "#D55E00"]]  # light: few errors; vermillion: many
-_LAYOUT = {"margin": {"l": 10, "r": 40, "t": 50, "b": 10}, "font": {"size": 13}}
 
 
 def _finish(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
-    figure.update_layout(title={"text": title, "x": 0}, height=height, **_LAYOUT)
-    return figure
+    return finish_figure(figure, title, height)
 
 
 def model_style(position: int) -> dict:

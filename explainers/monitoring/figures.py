@@ -11,19 +11,16 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..charts import CATEGORY_PALETTE, NEUTRAL, TOWARD_NEGATIVE, TOWARD_POSITIVE, wrap
+from ..charts import CATEGORY_PALETTE, NEUTRAL, TOWARD_NEGATIVE, TOWARD_POSITIVE, finish_figure, wrap
 from .drift import MISSING, NEW_LEVEL, FeatureDrift
 
 REFERENCE = NEUTRAL
 CURRENT = "#009E73"  # bluish green
 SEVERITY_COLOURS = {"none": "#BBBBBB", "minor": "#F0E442", "moderate": "#E69F00", "major": "#CC79A7"}
-_LAYOUT = {"margin": {"l": 10, "r": 40, "t": 50, "b": 10}, "font": {"size": 13}}
 
 
 def _finish(figure: go.Figure, title: str, height: int = 400) -> go.Figure:
-    figure.update_layout(title={"text": title, "x": 0}, height=height, legend={"orientation": "h", "y": -0.18},
-                         **_LAYOUT)
-    return figure
+    return finish_figure(figure, title, height, legend={"orientation": "h", "y": -0.18})
 
 
 def bin_names(drift: FeatureDrift, tr) -> list[str]:
