@@ -507,3 +507,30 @@ def test_lightgbm_with_boolean_categories_reads_the_tables_text(tmp_path):
     model = load_model(path, dataset)
     assert np.array_equal(model.predict_proba(dataset.features)[:, 1], fitted.predict_proba(features)[:, 1])
     assert_additive(shap_values(model, dataset.features.iloc[ROWS]))
+
+
+# --------------------------------------------------------------------------------------------
+# The command line: --model takes every kind
+
+
+@pytest.mark.parametrize("name", ["model.txt", "model.cbm", "model.onnx"])
+def test_explain_on_the_command_line_with_each_kind(tmp_path, capsys, uploads, name):
+    from explainers.cli import main
+
+    table = tmp_path / "mine.csv"
+    table.write_bytes(table_bytes())
+    model_path = tmp_path / name
+    model_path.write_bytes(uploads[name])
+    code = main(["explain", "--data", str(table), "--target", "y", "--model", str(model_path), "--row", "3",
+                 "--counterfactuals", "1", "--format", "json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    result = json.loads(captured.out)
+    shap = result["shap"]
+    assert set(shap["values"]) == {"income", "age", "colour"}
+    assert shap["base_value"] + sum(shap["values"].values()) == pytest.approx(shap["output"], abs=1e-6)
+    assert shap["method"] == ("permutation" if name.endswith(".onnx") else "tree")
+    dataset = dataset_of(seeded_table(n=120))
+    model = load_model(model_path, dataset)
+    assert result["prediction"]["probabilities"]["yes"] == pytest.approx(
+        float(model.predict_proba(dataset.row(3))[0, list(model.classes).index("yes")]), abs=1e-9)
