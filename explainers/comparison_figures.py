@@ -73,11 +73,12 @@ def curves_figure(result: Comparison, curve: str, titles: Mapping[str, str], tr:
 
 
 def importance_figure(result: Comparison, labels: Mapping[str, str], titles: Mapping[str, str],
-                      max_features: int = 12, tr: Translator = ENGLISH) -> go.Figure:
-    """Each model's share of mean |SHAP| per feature, bars side by side, features in the first model's order."""
+                      max_features: int = 12, marked_from: int = 3, tr: Translator = ENGLISH) -> go.Figure:
+    """Each model's share of mean |SHAP| per feature, bars side by side, features in the first model's order; a
+    feature whose rank moves ``marked_from`` places or more between models is marked ↕."""
     table = result.importance.iloc[:max_features]
     changes = result.rank_changes()
-    names = [wrap(labels.get(f, f) + (" ↕" if changes[f] else ""), 32) for f in table.index]
+    names = [wrap(labels.get(f, f) + (" ↕" if changes[f] >= marked_from else ""), 32) for f in table.index]
     figure = go.Figure()
     for i, name in enumerate(result.names):
         figure.add_bar(y=names, x=table[f"share:{name}"], orientation="h", name=titles.get(name, name),

@@ -37,6 +37,7 @@ from pages.state import (
 from pages.tables import escaped, safe_dataframe
 
 MAX_SHOWN_ROWS = 500
+BIG_MOVE = 3  # a rank change of this many places or more is marked in a darker orange
 
 
 @st.cache_data(show_spinner=False)
@@ -131,20 +132,18 @@ if result.task == "classification" and all(result.evaluations[k].curves for k in
 # Importance, side by side
 st.subheader(t("compare.importance"))
 changes = result.rank_changes()
-left, right = st.columns([1, 1])
-with left:
-    chart(importance_figure(result, names, shown_titles, tr=t), t("compare.importance_caption"), "compare_importance")
-with right:
-    ranks = pd.DataFrame({t("local.feature"): [names.get(f, f) for f in result.importance.index]})
-    for key in keys:
-        ranks[t("compare.rank_of", model=shown_titles[key])] = result.importance[f"rank:{key}"].to_numpy()
-    ranks[t("compare.rank_change")] = changes.to_numpy()
-    moved = changes.to_numpy() > 0
-    highlight = ["background-color: #FBE3C6" if m else "" for m in moved]  # orange: a feature whose rank moved
-    styled = escaped(ranks).style.apply(lambda column: highlight, axis=0)
-    st.dataframe(styled, hide_index=True, key="compare_ranks_table",
-                 column_config={t("local.feature"): st.column_config.TextColumn(width="medium")})
-    st.caption(t("compare.ranks_caption", moved=int(moved.sum())))
+chart(importance_figure(result, names, shown_titles, marked_from=BIG_MOVE, tr=t),
+      t("compare.importance_caption", big=BIG_MOVE), "compare_importance")
+ranks = pd.DataFrame({t("local.feature"): [names.get(f, f) for f in result.importance.index]})
+for key in keys:
+    ranks[t("compare.rank_of", model=shown_titles[key])] = result.importance[f"rank:{key}"].to_numpy()
+ranks[t("compare.rank_change")] = changes.to_numpy()
+# Orange marks a feature whose rank moved: light for one or two places, darker from BIG_MOVE places.
+shades = ["background-color: #F5B971" if c >= BIG_MOVE else "background-color: #FBE3C6" if c else ""
+          for c in changes.to_numpy()]
+styled = escaped(ranks).style.apply(lambda column: shades, axis=0)
+st.dataframe(styled, hide_index=True, key="compare_ranks_table")
+st.caption(t("compare.ranks_caption", moved=int((changes > 0).sum()), big=BIG_MOVE))
 
 # Where they disagree
 st.subheader(t("compare.disagree"))
