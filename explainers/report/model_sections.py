@@ -81,7 +81,10 @@ class DataAndModelSections(BlockWriter):
     def model_section(self, evaluation) -> None:
         tr, model = self.tr, self.model
         self.section("model")
-        if self.stamp.model_from_file:
+        if model.details.get("baseline"):  # explainers.baseline: trained here, on the default model's split
+            source = tr("report.model_baseline", kind=tr("compare.model_baseline_" + model.task),
+                        rows=tr.number(int(model.details["train_rows"]), 0))
+        elif self.stamp.model_from_file:
             source = tr("report.model_file", name=self.stamp.model_source)
         else:
             source = tr("report.model_default", rows=tr.number(int(model.details["train_rows"]), 0))
