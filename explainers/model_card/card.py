@@ -95,8 +95,7 @@ class _CardWriter:
     """Turns what is known into the card's blocks, section by section."""
 
     def __init__(self, workspace: Workspace, tr: Translator, stamp: Stamp, use_case: UseCase):
-        self.ws, self.dataset, self.model, self.spec = workspace, workspace.dataset, workspace.model, \
-            workspace.dataset.spec
+        self.dataset, self.model, self.spec = workspace.dataset, workspace.model, workspace.dataset.spec
         self.tr, self.lang, self.stamp, self.use_case = tr, tr.lang, stamp, use_case
         self.labels = self.spec.short_labels(self.dataset.feature_names, self.lang)
         self.blocks: list[Block] = []
@@ -188,7 +187,7 @@ class _CardWriter:
     def factors(self) -> None:
         tr = self.tr
         self.section("factors")
-        sensitive = [f for f in self.spec.sensitive]
+        sensitive = list(self.spec.sensitive)
         if not sensitive:
             self.para(tr("docs.card.factors_none", not_stated=tr("report.not_stated")))
             return
