@@ -3,11 +3,14 @@
 
     python3 -m bench.monitoring                      # 1,000,000 rows; Evidently if /tmp/evidently-venv has it
     python3 -m bench.monitoring --rows 200000 --evidently-python ''    # quicker, without Evidently
+    python3 -m bench.monitoring --files-rows 10000000    # 10,000,000 rows in ten monthly Parquet files
     python3 -m bench.monitoring --batch-rows 10000000    # a 10,000,000-row batch folder, by month
 
-The batch folder: ten monthly Parquet files (``generate_months``) explained by ``python -m explainers batch --keep
-application_id,month`` (≈ 40 min on 2 cores; resumed if cut off), then monitored as one table (a seeded
-1,000,000-row sample of the folder, its stored scores and SHAP values) and grouped by month into a timeline.
+The batch folder: the first 10,000 rows of each of ten monthly Parquet files (``generate_months``) explained by
+``python -m explainers batch --keep application_id,month``, then assembled into a 10,000,000-row folder by writing
+each month's partition 1,000 times with new row keys and ids (``assemble_folder``; explaining 10,000,000 rows takes
+≈ 35 min of both cores here), then monitored as one table (a seeded 1,000,000-row sample of the folder, its stored
+scores and SHAP values) and grouped by month into a timeline (100,000 rows sampled per month).
 
 The current table: credit rows drawn with replacement (seeded; not jittered: noise would itself be a real
 change of the columns with few distinct values, such as the loan term), then three injected changes: Income
@@ -209,18 +212,114 @@ def child_batch(folder: str, model_path: str) -> dict:
     }
 
 
+def child_files(folder: str, model_path: str) -> dict:
+    """Run in a fresh process: the ten monthly Parquet files (10,000,000 rows) monitored as one table (a quoted
+    glob, read by DuckDB as a seeded 1,000,000-row sample) and as a timeline of ten months (one file each)."""
+    times: dict[str, float] = {}
+
+    def timed(name, function, *args, **kwargs):
+        started = time.perf_counter()
+        out = function(*args, **kwargs)
+        times[name] = round(time.perf_counter() - started, 3)
+        return out
+
+    from explainers import load_builtin, load_model
+    from explainers.monitoring import monitor, monitor_all, prepare_reference, read_path
+    from explainers.monitoring.timeline import timeline
+
+    dataset = timed("load_dataset_and_model", load_builtin, "credit")
+    model = load_model(model_path, dataset)
+    reference = timed("prepare_reference", prepare_reference, dataset, model)
+    baseline = _maxrss_mb()
+    current = timed("read_glob_sample", read_path, str(Path(folder) / "*.parquet"), dataset, model)
+    whole = timed("compare_glob", monitor, reference, current)
+    rss_whole = _maxrss_mb()
+    months = timed("read_ten_month_files", lambda: [read_path(p, dataset, model)
+                                                    for p in sorted(Path(folder).glob("*.parquet"))])
+    results = timed("compare_ten_months", monitor_all, reference, months)
+    line = timeline(results)
+    return {
+        "seconds": times,
+        "peak_rss_mb_after_glob": round(rss_whole, 1),
+        "peak_rss_mb": round(_maxrss_mb(), 1),
+        "rss_before_reading_mb": round(baseline, 1),
+        "rows_in_files": current.total_rows,
+        "rows_read": current.rows,
+        "severity": whole.severity,
+        "flags": {d.feature: d.severity for d in whole.features},
+        "psi": {d.feature: round(d.psi, 4) for d in whole.features},
+        "timeline_psi_income": [round(v, 4) for v in line.psi["Income"]],
+        "timeline_severity": list(line.severity),
+    }
+
+
+SMALL_ROWS_PER_MONTH = 10_000
+
+
+def small_monthly_inputs(data: Path) -> Path:
+    """The first 10,000 rows of each monthly file: the rows the batch command really explains."""
+    import pyarrow.parquet as pq
+
+    small = WORKDIR / "months_small"
+    small.mkdir(parents=True, exist_ok=True)
+    for path in sorted(data.glob("*.parquet")):
+        if not (small / path.name).exists():
+            pq.write_table(pq.ParquetFile(path).read_row_group(0).slice(0, SMALL_ROWS_PER_MONTH), small / path.name)
+    return small
+
+
 def run_batch(data: Path, model: Path, out: Path) -> dict:
-    """``python -m explainers batch --keep application_id,month`` over the monthly files (resumed when an earlier
-    run was cut off; skipped when complete)."""
+    """``python -m explainers batch --keep application_id,month`` over ``data`` (resumed when an earlier run was
+    cut off; skipped when complete), one partition per month."""
     manifest = out / "manifest.json"
     if manifest.exists() and json.loads(manifest.read_text()).get("status") == "complete":
         return {"skipped": "complete folder from an earlier run"}
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "explainers", "batch", "--data", str(data / "*.parquet"),
                            "--model", str(model), "--out", str(out), "--target", "Status", "--keep",
-                           "application_id,month", "--partition-rows", "250000"], cwd=REPO_ROOT,
+                           "application_id,month", "--partition-rows", str(SMALL_ROWS_PER_MONTH)], cwd=REPO_ROOT,
                           capture_output=True, text=True)
     return {"exit_status": done.returncode, "seconds": round(time.perf_counter() - started, 1)}
+
+
+def assemble_folder(small: Path, big: Path, repeat: int) -> dict:
+    """A results folder of ``repeat`` times the rows of ``small``: each of its partition files written ``repeat``
+    times in a row with new row keys and application ids (the month, features, scores and SHAP values are the
+    real batch results of those rows), and a manifest that lists them. It stands in for a run over
+    ``repeat`` × the rows, which would take ≈ 35 minutes of both cores of this machine per 10,000,000 rows."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from explainers.batch import KEY
+
+    started = time.perf_counter()
+    manifest = json.loads((small / "manifest.json").read_text())
+    if big.exists():
+        import shutil
+
+        shutil.rmtree(big)
+    big.mkdir(parents=True)
+    partitions, offset = [], 0
+    per_copy = int(manifest["rows"])
+    for entry in manifest["partitions"]:
+        table = pq.read_table(small / entry["file"])
+        for copy in range(repeat):
+            rows = table.num_rows
+            keys = pa.array(range(offset, offset + rows), type=pa.int64())
+            shifted = table.set_column(table.schema.get_field_index(KEY), KEY, keys)
+            ids = pc.add(shifted["application_id"], pa.scalar(copy * per_copy, type=pa.int64()))
+            shifted = shifted.set_column(shifted.schema.get_field_index("application_id"), "application_id", ids)
+            name = f"part-{len(partitions):05d}.parquet"
+            pq.write_table(shifted, big / name)
+            partitions.append({**entry, "index": len(partitions), "rows": [offset, offset + rows], "file": name})
+            offset += rows
+    manifest.update({"rows": offset, "partitions": partitions,
+                     "assembled": {"from": str(small), "repeat": repeat,
+                                   "note": "each partition of a real batch run written repeat times with new row "
+                                           "keys and application ids"}})
+    (big / "manifest.json").write_text(json.dumps(manifest, indent=1))
+    return {"rows": offset, "partitions": len(partitions), "seconds": round(time.perf_counter() - started, 1)}
 
 
 def child_cli(path: str) -> dict:
@@ -280,9 +379,7 @@ def _run(argv: list[str], timeout: int = 1800) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def batch_folder_benchmark(rows: int) -> int:
-    """The monthly files, the batch folder made from them, then monitoring it; results merged into
-    ``bench/monitoring_results.json`` under ``batch_folder``."""
+def _monthly_inputs(rows: int) -> tuple[Path, Path, float | None]:
     from explainers import load_builtin, train_default_model
 
     data = WORKDIR / f"months_{rows // 1_000_000}m"
@@ -290,8 +387,48 @@ def batch_folder_benchmark(rows: int) -> int:
     model = WORKDIR / "model.json"
     if not model.exists():
         train_default_model(load_builtin("credit")).estimator.save_model(model)
+    return data, model, generated
+
+
+def files_benchmark(rows: int) -> int:
+    """Monitoring ``rows`` rows of monthly Parquet files (never loaded whole); merged into
+    ``bench/monitoring_results.json`` under ``parquet_files``."""
+    data, model, generated = _monthly_inputs(rows)
+    measured = _run([sys.executable, "-m", "bench.monitoring", "--child", "files", "--path", str(data),
+                     "--model-path", str(model)], timeout=3600)
+    started = time.perf_counter()
+    cli = subprocess.run(["/usr/bin/time", "-v", sys.executable, "-m", "explainers", "monitor", "--data", "credit",
+                          "--model", str(model), "--current", str(data / "*.parquet"), "--format", "json"],
+                         cwd=REPO_ROOT, capture_output=True, text=True)
+    cli_seconds = time.perf_counter() - started
+    peak = next((line.split(":")[-1].strip() for line in cli.stderr.splitlines() if "Maximum resident" in line), None)
+    path = REPO_ROOT / "bench" / "monitoring_results.json"
+    results = json.loads(path.read_text()) if path.exists() else {}
+    results["parquet_files"] = {
+        "rows": rows, "files": len(list(data.glob("*.parquet"))),
+        "input_mb": round(sum(p.stat().st_size for p in data.glob("*.parquet")) / MB, 1),
+        "generated_seconds": None if generated is None else round(generated, 1),
+        "drift_injected": "month by month: Income +0 to +1 standard deviation, Home 'boat' in 10% from the sixth "
+                          "month, Debt missing from 0% to 25%",
+        "monitor": measured,
+        "cli_glob": {"seconds": round(cli_seconds, 1), "exit_status": cli.returncode,
+                     "peak_rss_mb": round(int(peak) / 1024, 1) if peak else None},
+        "load": [round(v, 2) for v in os.getloadavg()],
+    }
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(json.dumps(results["parquet_files"], indent=2))
+    return 0
+
+
+def batch_folder_benchmark(rows: int) -> int:
+    """The monthly files, the batch folder made from them, then monitoring it; results merged into
+    ``bench/monitoring_results.json`` under ``batch_folder``."""
+    data, model, generated = _monthly_inputs(rows)
+    small = WORKDIR / "batch_small"
+    batch = run_batch(small_monthly_inputs(data), model, small)
     out = WORKDIR / f"batch_{rows // 1_000_000}m"
-    batch = run_batch(data, model, out)
+    repeat = rows // (SMALL_ROWS_PER_MONTH * len(MONTHS))
+    assembled = assemble_folder(small, out, repeat)
     measured = _run([sys.executable, "-m", "bench.monitoring", "--child", "batch", "--path", str(out),
                      "--model-path", str(model)], timeout=3600)
     started = time.perf_counter()
@@ -308,7 +445,11 @@ def batch_folder_benchmark(rows: int) -> int:
         "generated_seconds": None if generated is None else round(generated, 1),
         "drift_injected": "month by month: Income +0 to +1 standard deviation, Home 'boat' in 10% from the sixth "
                           "month, Debt missing from 0% to 25%",
-        "batch": batch, "monitor": measured,
+        "batch_of_real_rows": {"rows": SMALL_ROWS_PER_MONTH * len(MONTHS), **batch},
+        "assembled": {**assembled, "repeat": repeat,
+                      "how": "each month's partition of the real batch run written repeat times with new row "
+                             "keys and application ids (see assemble_folder)"},
+        "monitor": measured,
         "cli_by_month": {"seconds": round(cli_seconds, 1), "exit_status": cli.returncode},
         "load": [round(v, 2) for v in os.getloadavg()],
     }
@@ -325,14 +466,20 @@ def main() -> int:
                         help="a Python with evidently installed ('' to skip)")
     parser.add_argument("--batch-rows", type=int, default=0,
                         help="also monitor a batch results folder of this many rows (e.g. 10000000), grouped by month")
-    parser.add_argument("--child", choices=("phases", "cli", "batch"), help=argparse.SUPPRESS)
+    parser.add_argument("--files-rows", type=int, default=0,
+                        help="also monitor monthly Parquet files of this many rows in all (e.g. 10000000), as one "
+                        "glob and as a ten-month timeline")
+    parser.add_argument("--child", choices=("phases", "cli", "batch", "files"), help=argparse.SUPPRESS)
     parser.add_argument("--path", help=argparse.SUPPRESS)
     parser.add_argument("--model-path", help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("XAI_CACHE_DIR", str(REPO_ROOT / "bench" / "out" / "cache"))
-    if args.child == "batch":
-        print(json.dumps(child_batch(args.path, args.model_path)))
+    if args.child in ("batch", "files"):
+        child = child_batch if args.child == "batch" else child_files
+        print(json.dumps(child(args.path, args.model_path)))
         return 0
+    if args.files_rows:
+        return files_benchmark(args.files_rows)
     if args.child:
         print(json.dumps(child_phases(args.path) if args.child == "phases" else child_cli(args.path)))
         return 0
