@@ -169,7 +169,9 @@ def excluded_features(workspace: Workspace) -> tuple[str, ...]:
     """Columns a notice never names: the spec's sensitive ones and those whose names look like personal data."""
     spec = workspace.dataset.spec
     names = workspace.dataset.feature_names
-    return tuple(f for f in names if f in spec.sensitive or PII_NAME.search(str(f)))
+    personal = workspace.dataset.personal.columns  # found or declared personal data, model feature or not
+    named = tuple(f for f in names if f in spec.sensitive or f in personal or PII_NAME.search(str(f)))
+    return named + tuple(c for c in personal if c not in named)
 
 
 def notice_format(path: str | Path) -> str:

@@ -67,16 +67,15 @@ class PersonalData:
 
 def find_personal(frame: pd.DataFrame, pii: Sequence[str] | None, target: str,
                   in_model: Sequence[str] = ()) -> PersonalData:
-    """The personal data of ``frame``: the columns ``pii`` names (checked: in the table, not the target), or when
-    ``pii`` is None the columns :func:`detect_pii` finds. ``in_model`` are personal columns a model uses."""
+    """The personal data of ``frame``: the columns ``pii`` names that the table has (a spec describes a kind of
+    table: a copy without its identifier columns, such as a batch or monitoring table, is fine; the target may not
+    be one), or when ``pii`` is None the columns :func:`detect_pii` finds. ``in_model`` are personal columns a
+    model uses."""
     columns = [str(c) for c in frame.columns]
     if pii is None:
         findings = tuple(detect_pii(frame, exclude=[target]))
         declared = False
     else:
-        unknown = [c for c in pii if c not in columns]
-        if unknown:
-            raise InputError(key="errors.privacy.unknown_pii", columns=", ".join(map(str, unknown)))
         if target in pii:
             raise InputError(key="errors.privacy.target_pii", target=target)
         chosen = set(pii)
