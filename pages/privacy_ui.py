@@ -1,6 +1,5 @@
 """Personal data on the pages: the Overview's section (which columns, why, a masked preview, unmasking for this
-session after a typed reason, recorded in the audit trail), one row's masked identifiers, and masking for any
-table a page shows.
+session after a typed reason, recorded in the audit trail) and one row's masked identifiers.
 
 Not a page: ``app.py`` routes only to the files it names.
 """
@@ -10,7 +9,6 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from explainers.privacy import mask_frame
 from pages.common import language, plain_text, split_key, tr
 from pages.state import page_state
 from pages.tables import safe_dataframe
@@ -27,14 +25,6 @@ def unmasked(name: str) -> bool:
     """Whether this session asked (with a reason) to see the personal data of workspace ``name``'s dataset on
     screen (whichever model explains it)."""
     return split_key(name)[0] in _memory().get("unmasked", {})
-
-
-def shown(frame: pd.DataFrame, ws, name: str) -> pd.DataFrame:
-    """``frame`` as a page may show it: its personal columns masked, unless this session unmasked them."""
-    kinds = ws.dataset.personal.kinds
-    if not kinds or unmasked(name):
-        return frame
-    return mask_frame(frame, kinds)
 
 
 def row_identity(ws, name: str, row: int) -> None:
