@@ -394,7 +394,10 @@ def test_no_raw_value_in_reports_notices_or_the_command_line(tmp_path, planted, 
         out, err = capsys.readouterr()
         assert not leaked(out + err, credit_forms)
         if fmt == "json":
-            assert any("kept out of the model" in n for n in json.loads(out)["notices"])
+            result = json.loads(out)
+            assert any("kept out of the model" in n for n in result["notices"])
+            assert result["personal"]["row"]["cpf"] == "***.***.***-" + credit.personal.values["cpf"][3][-2:]
+            assert [c["column"] for c in result["personal"]["columns"]] == ["nome", "cpf", "email", "telefone"]
 
 
 def test_no_raw_value_in_a_batch_output_even_in_kept_columns(tmp_path, planted, planted_ws, capsys):

@@ -32,6 +32,9 @@ def run(args: argparse.Namespace) -> int:
                                     method=args.method, seed=args.seed, checks=True, lang=args.lang)
     result = explanation.to_dict(workspace.dataset.task)
     result["notices"] = [in_language(notice, args.lang) for notice in workspace.dataset.notices]
+    personal = workspace.dataset.personal
+    if personal:  # which columns hold personal data and this row's values, masked: never a raw value
+        result["personal"] = {**personal.to_dict(args.lang), "row": personal.masked_row(args.row)}
     result["stamp"] = workspace.stamp()
     if args.format == "json":
         print_json(result)

@@ -40,9 +40,9 @@ class PiiFinding:
             return Message("privacy.reason_content", share=round(100 * self.share), kind=kind, sampled=self.sampled)
         return Message("privacy.reason_name", word=self.word or self.column, kind=kind)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, lang: str = "en") -> dict:
         return {"column": self.column, "kind": self.kind, "word": self.word, "share": self.share,
-                "sampled": self.sampled, "reason": str(self.reason)}
+                "sampled": self.sampled, "reason": self.reason.text(lang)}
 
 
 def _text_values(column: pd.Series) -> list[str] | None:

@@ -59,9 +59,9 @@ class PersonalData:
             return Message("privacy.notice_in_model", columns=", ".join(self.in_model))
         return Message("privacy.notice_kept_out", columns=", ".join(kept_out))
 
-    def to_dict(self) -> dict:
-        """What the command line and reports may say: columns, kinds and reasons; never a value."""
-        return {"columns": [f.to_dict() for f in self.findings], "declared": self.declared,
+    def to_dict(self, lang: str = "en") -> dict:
+        """What the command line and reports may say: columns, kinds and reasons (in ``lang``); never a value."""
+        return {"columns": [f.to_dict(lang) for f in self.findings], "declared": self.declared,
                 "in_model": list(self.in_model)}
 
 
