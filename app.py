@@ -106,4 +106,5 @@ with links:
 state.write_url()
 run_guarded(navigation)
 if not view["dataset"].startswith(state.UPLOAD_PREFIX):
-    warm_up_in_background(view["dataset"], then=functools.partial(precompute, view["dataset"], view["lang"]))
+    warm_up_in_background(view["dataset"], then=functools.partial(precompute, view["dataset"], view["lang"],
+                                                                  int(view["row"])))

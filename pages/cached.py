@@ -16,7 +16,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from explainers import trust
+from explainers import shap_values, trust
 from explainers.global_views import (
     DEFAULT_GLOBAL_ROWS,
     GlobalShap,
@@ -109,6 +109,29 @@ def cached_flip_test(name: str, feature: str, bins: int, seed: int) -> trust.Fli
     return trust.flip_test(workspace(name).model, feature, bins=bins, seed=seed)
 
 
+@kept_on_disk_for_builtins
+def cached_row_checks(name: str, row: int, seed: int) -> tuple[trust.ShapCheck, trust.Agreement]:
+    ws = workspace(name)
+    frame = ws.dataset.row(row)
+    shap = shap_values(ws.model, frame, seed=seed)
+    lime = trust.seeded_lime(ws.lime, frame, seed)
+    return trust.shap_check(ws.model, frame, shap), trust.agreement(shap.row(0), lime.weights)
+
+
+@kept_on_disk_for_builtins
+def cached_stability(name: str, row: int, seeds: int) -> trust.LimeStability:
+    ws = workspace(name)
+    return trust.lime_stability(ws.lime, ws.dataset.row(row), seeds=seeds)
+
+
+@kept_on_disk_for_builtins
+def cached_counterfactual_quality(name: str, row: int, seed: int) -> trust.CounterfactualQuality:
+    ws = workspace(name)
+    frame = ws.dataset.row(row)
+    found = ws.counterfactuals.generate(frame, seed=seed)
+    return trust.counterfactual_quality(ws.counterfactuals, frame, found)
+
+
 def fairness_features(name: str) -> list[str]:
     """The features offered for group checks: the spec's sensitive ones first."""
     dataset = workspace(name).dataset
@@ -116,8 +139,9 @@ def fairness_features(name: str) -> list[str]:
     return sensitive + [f for f in dataset.feature_names if f not in sensitive]
 
 
-def precompute(name: str, lang: str) -> None:
-    """What the first visit of Global explanations and Responsible AI would otherwise compute."""
+def precompute(name: str, lang: str, row: int = 0) -> None:
+    """What the first visit of Global explanations and Responsible AI (for the current ``row``) would otherwise
+    compute."""
     ws = workspace(name)
     key = (name, ws.model.model_hash)
     result = cached_global_shap(*key, DEFAULT_GLOBAL_ROWS)
@@ -128,3 +152,6 @@ def precompute(name: str, lang: str) -> None:
     cached_fairness(*key, first, trust.DEFAULT_BINS, lang)
     cached_flip_test(*key, first, trust.DEFAULT_BINS, ws.seed)
     cached_agreement_sample(*key, trust.DEFAULT_SAMPLE_ROWS, ws.seed)
+    cached_row_checks(*key, row, ws.seed)
+    cached_stability(*key, row, trust.DEFAULT_STABILITY_SEEDS)
+    cached_counterfactual_quality(*key, row, ws.seed)

@@ -4,38 +4,23 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from explainers import shap_values, trust
+from explainers import trust
 from explainers.charts import ACCENT, NEUTRAL, TOWARD_NEGATIVE, TOWARD_POSITIVE, direction_colours
-from pages.cached import cached_agreement_sample, cached_fairness, cached_flip_test, fairness_features
-from pages.common import chart, class_label, current, labels, language, tr, workspace
+from pages.cached import (
+    cached_agreement_sample,
+    cached_counterfactual_quality,
+    cached_fairness,
+    cached_flip_test,
+    cached_row_checks,
+    cached_stability,
+    fairness_features,
+)
+from pages.common import chart, class_label, current, labels, language, tr
 from pages.state import page_state, remembered_widget
 
 LAYOUT = {"template": "plotly_white", "margin": {"l": 10, "r": 40, "t": 50, "b": 10}, "font": {"size": 13}}
 VERDICT_COLOURS = {"agree": TOWARD_POSITIVE, "partly": NEUTRAL, "disagree": TOWARD_NEGATIVE}
 MAX_FLIPS_SHOWN = 200
-
-
-@st.cache_data(show_spinner=False)
-def cached_row_checks(name: str, model_hash: str, row: int, seed: int) -> tuple[trust.ShapCheck, trust.Agreement]:
-    ws = workspace(name)
-    frame = ws.dataset.row(row)
-    shap = shap_values(ws.model, frame, seed=seed)
-    lime = trust.seeded_lime(ws.lime, frame, seed)
-    return trust.shap_check(ws.model, frame, shap), trust.agreement(shap.row(0), lime.weights)
-
-
-@st.cache_data(show_spinner=False)
-def cached_stability(name: str, model_hash: str, row: int, seeds: int) -> trust.LimeStability:
-    ws = workspace(name)
-    return trust.lime_stability(ws.lime, ws.dataset.row(row), seeds=seeds)
-
-
-@st.cache_data(show_spinner=False)
-def cached_counterfactual_quality(name: str, model_hash: str, row: int, seed: int) -> trust.CounterfactualQuality:
-    ws = workspace(name)
-    frame = ws.dataset.row(row)
-    found = ws.counterfactuals.generate(frame, seed=seed)
-    return trust.counterfactual_quality(ws.counterfactuals, frame, found)
 
 
 def finish(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
