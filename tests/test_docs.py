@@ -196,28 +196,52 @@ def test_docs_on_each_builtin_dataset(name, tmp_path, capsys):
     assert UseCase.from_toml(out / "use_case.toml") == UseCase()  # no use case given: nothing invented
 
 
-@pytest.mark.slow
-def test_docs_on_an_uploaded_table(tmp_path, capsys):
+def applications(folder: Path) -> Path:
+    """A small table of one's own (not built in), as a CSV file."""
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"income": rng.normal(3000, 800, 600).round(), "years": rng.integers(0, 30, 600),
                           "region": rng.choice(["north", "south", "east"], 600)})
     frame["approved"] = np.where(frame["income"] / 1000 + frame["years"] / 10 + rng.normal(0, 1, 600) > 4,
                                  "yes", "no")
-    data = tmp_path / "applications.csv"
+    data = folder / "applications.csv"
     frame.to_csv(data, index=False)
+    return data
+
+
+@pytest.mark.slow
+def test_docs_on_an_uploaded_table(tmp_path, capsys):
+    data = applications(tmp_path)
     use_case = tmp_path / "use_case.toml"
     use_case.write_text('name = "Applications"\nowner = "Risk team, risk@example.org"\n', encoding="utf-8")
     out = tmp_path / "docs"
     assert main(["docs", "--data", str(data), "--target", "approved", "--use-case", str(use_case), "--out", str(out),
-                 "--lang", "pt-BR", "--rows", "0,5"]) == 0
-    skipped = capsys.readouterr().err
-    assert translator("pt-BR")("docs.cli.screenshots_skipped", names="").split("(")[0] in skipped
+                 "--lang", "pt-BR", "--rows", "0,5", "--no-screenshots"]) == 0
     check_sums(out)
     card = (out / "model_card.md").read_text(encoding="utf-8")
     assert "Risk team, risk@example\\.org" in card or "Risk team, risk@example.org" in card
     assert hashlib.sha256(data.read_bytes()).hexdigest() in card  # the uploaded file's own hash
     tr = translator("pt-BR")
     assert tr("docs.card.factors_none", not_stated="(não informado)") in card  # no sensitive columns named
+
+
+@pytest.mark.slow
+def test_docs_skips_screenshots_of_a_model_file(tmp_path, capsys):
+    import xgboost as xgb
+
+    from explainers import load_dataset
+
+    data = applications(tmp_path)
+    dataset = load_dataset(data, target="approved")
+    matrix = xgb.DMatrix(dataset.features, label=dataset.target_codes(), enable_categorical=True)
+    model = tmp_path / "model.json"
+    xgb.train({"objective": "binary:logistic", "max_depth": 3, "seed": 0, "nthread": 1}, matrix,
+              num_boost_round=20).save_model(str(model))
+    out = tmp_path / "docs"
+    assert main(["docs", "--data", str(data), "--target", "approved", "--model", str(model), "--out", str(out),
+                 "--pages", "overview"]) == 0
+    tr = translator("en")
+    assert tr("docs.cli.screenshots_skipped", reason=tr("docs.cli.reason_model")) in capsys.readouterr().err
+    assert "screenshots/manifest.json" not in check_sums(out)
 
 
 def test_docs_refuses_an_unknown_page(tmp_path, capsys):
@@ -354,3 +378,28 @@ def test_report_page_edits_the_use_case_in_full():
     assert download, "no use-case download"
     assert UseCase.from_mapping(tomllib.loads(use_case_template("pt-BR", UseCase(**kept)))).actors == \
         "Analista; solicitante"
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_screenshots_of_an_uploaded_table(tmp_path):
+    """A table of one's own: uploaded on the Data source page, then each page through the sidebar, in one session;
+    the app's model and data hashes are the documents' (checked in its sidebar before any shot)."""
+    from tests.browser_support import require_chromium
+
+    require_chromium()
+    data, out = applications(tmp_path), tmp_path / "docs"
+    assert main(["docs", "--data", str(data), "--target", "approved", "--rows", "4", "--out", str(out),
+                 "--pages", "local_explanation,what_if"]) == 0
+    listed = check_sums(out)
+    manifest = json.loads((out / "screenshots" / "manifest.json").read_text(encoding="utf-8"))
+    stamp = json.loads((out / "stamp.json").read_text(encoding="utf-8"))
+    assert manifest["model_sha256"] == stamp["model_sha256"] and manifest["dataset"].startswith("upload:")
+    for shot in manifest["pages"]:
+        assert f"screenshots/{shot['file']}" in listed
+        assert png_size(out / "screenshots" / shot["file"])[0] == 1366
+        assert shot["checked"]["view"]["row"] == "4" and shot["checked"]["view"]["dataset"] == manifest["dataset"]
+        assert any(step.startswith("upload applications.csv") for step in shot["steps"])
+    pages = {shot["page"]: shot for shot in manifest["pages"]}
+    assert pages["local_explanation"]["checked"]["narrative"]
+    assert pages["what_if"]["checked"]["changed_features"] >= 1

@@ -25,7 +25,15 @@ from ..model_card import build_model_card, use_case_template
 from ..report import UseCase, build_report, compute_stamp, quote
 from .common import add_language_option, add_workspace_options, workspace_from_args
 from .report import parse_rows
-from .screenshots import add_shot_options, choose_pages, screenshot_stamp, take_screenshots, write_manifest
+from .screenshots import (
+    ShotError,
+    Upload,
+    add_shot_options,
+    choose_pages,
+    screenshot_stamp,
+    take_screenshots,
+    write_manifest,
+)
 
 FORMATS = ("html", "markdown", "pdf")
 SUMS = "SHA256SUMS"
@@ -91,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     use_case = UseCase.from_toml(args.use_case) if args.use_case else UseCase()
     workspace = workspace_from_args(args)
     stamp = compute_stamp(workspace, str(args.data), args.model, args.seed)
-    lang, tr = args.lang, translator(args.lang)
+    lang = args.lang
 
     def written(path: Path) -> None:
         print(f"wrote {path}", flush=True)
@@ -108,22 +116,43 @@ def run(args: argparse.Namespace) -> int:
                         .encode("utf-8")))
 
     if pages:
-        name = workspace.dataset.spec.name
-        shown = _app_stamp(name)
-        if shown is None or (shown.model_sha256, shown.data_content_sha256) != (stamp.model_sha256,
-                                                                               stamp.data_content_sha256):
-            from ..data import builtin_names
-
-            print(tr("docs.cli.screenshots_skipped", names=", ".join(builtin_names())), file=sys.stderr)
-        else:
-            folder = out / "screenshots"
-            shots = take_screenshots(folder, dataset=name, row=rows[0], lang=lang, pages=pages, width=args.width,
-                                     presentation=args.presentation, on_shot=lambda s: written(folder / s.file))
-            for path in write_manifest(folder, shots, dataset=name, row=rows[0], lang=lang, width=args.width,
-                                       presentation=args.presentation, stamp=stamp):
-                written(path)
+        shots_for(args, workspace, stamp, rows[0], pages, out / "screenshots", written)
     written(sha256_sums(out))
     return 0
+
+
+def shots_for(args: argparse.Namespace, workspace, stamp, row: int, pages: list[str], folder: Path, written) -> None:
+    """The screenshots of what the documents describe: a built-in dataset with its default model as the app
+    serves it, or the table uploaded on the Data source page (the app trains the same default model on it);
+    anything else (a model file) is skipped with a notice, as is an upload whose hashes differ."""
+    from ..data import DEFAULT_DATASET
+
+    tr, name = translator(args.lang), workspace.dataset.spec.name
+    shown = _app_stamp(name)
+    options = {"row": row, "lang": args.lang, "pages": pages, "width": args.width,
+               "on_shot": lambda s: written(folder / s.file)}
+    try:
+        if shown is not None and (shown.model_sha256, shown.data_content_sha256) == (stamp.model_sha256,
+                                                                                    stamp.data_content_sha256):
+            shots = take_screenshots(folder, dataset=name, presentation=args.presentation, **options)
+            title = None
+        elif args.model is None and Path(str(args.data)).is_file():
+            upload = Upload(Path(args.data), args.target, Path(args.spec) if args.spec else None,
+                            stamp.model_sha256, stamp.data_content_sha256)
+            shots = take_screenshots(folder, dataset=DEFAULT_DATASET, upload=upload, **options)
+            title = f"{workspace.dataset.spec.display_title(args.lang)} ({Path(args.data).name})"
+        else:
+            print(tr("docs.cli.screenshots_skipped", reason=tr("docs.cli.reason_model")), file=sys.stderr)
+            return
+    except ShotError as error:
+        if shown is not None or args.model is not None:
+            raise
+        print(tr("docs.cli.screenshots_skipped", reason=error.text(args.lang)), file=sys.stderr)
+        return
+    dataset = shots[0].checked["view"]["dataset"] if shots else name
+    for path in write_manifest(folder, shots, dataset=dataset, row=row, lang=args.lang, width=args.width,
+                               presentation=args.presentation and title is None, stamp=stamp, title=title):
+        written(path)
 
 
 def _app_stamp(name: str):

@@ -238,8 +238,44 @@ class Shot:
                 "seconds": round(self.seconds, 2)}
 
 
-def show_local(page, tr: Translator, shot: Shot, row: int) -> None:
+@dataclass
+class View:
+    """The browser tab and the view it shows; ``go`` opens a page of that view: by its deep link for a built-in
+    dataset, or by the sidebar's link for an uploaded table (a new page load would start a new session, which
+    does not have the upload)."""
+
+    page: object
+    tr: Translator
+    base: str
+    dataset: str
+    row: int
+    lang: str
+    presentation: bool = False
+    uploaded: bool = False
+
+    def link(self, name: str) -> str:
+        return deep_link(name, self.dataset, self.row, self.lang, self.presentation)
+
+    def go(self, name: str) -> str:
+        """Open page ``name``; returns the step, as the manifest records it."""
+        if not self.uploaded:
+            self.page.goto(self.base + self.link(name))
+            wait_until_drawn(self.page)
+            return f"open {self.link(name)}"
+        path, port = url_path(name).strip("/"), urlsplit(self.base).port
+        if path:  # the link's address may be absolute or relative, with or without the view's query
+            forms = [f'href$="/{path}"', f'href*="/{path}?"', f'href="{path}"', f'href^="{path}?"']
+        else:
+            forms = [f'href$=":{port}/"', f'href*=":{port}/?"', 'href="/"', 'href^="/?"', 'href^="?"', 'href=""',
+                     'href="./"', 'href^="./?"']
+        selector = ", ".join(f'[data-testid="stSidebar"] a[{form}]' for form in forms)
+        click_and_wait(self.page, self.page.locator(selector), f"sidebar link to {name}")
+        return f"click “{name}” in the sidebar"
+
+
+def show_local(view: View, shot: Shot) -> None:
     """Local: the prediction of this row and its narrative."""
+    page, tr, row = view.page, view.tr, view.row
     if metric_value(page, tr("local.prediction_for", row=row)) is None:
         raise ShotError(f"{page.url}: no prediction for row {row}.")
     narrative = tr("local.narrative") + "."
@@ -273,7 +309,8 @@ def counterfactual_lines(page) -> dict[int, int]:
     return lines
 
 
-def show_counterfactuals(page, tr: Translator, shot: Shot, row: int) -> None:
+def show_counterfactuals(view: View, shot: Shot) -> None:
+    page, tr = view.page, view.tr
     find_counterfactuals(page, tr, shot)
     lines = counterfactual_lines(page)
     if not lines:
@@ -281,15 +318,12 @@ def show_counterfactuals(page, tr: Translator, shot: Shot, row: int) -> None:
     shot.checked["listed"] = len(lines)
 
 
-def show_what_if(page, tr: Translator, shot: Shot, row: int) -> None:
+def show_what_if(view: View, shot: Shot) -> None:
     """What-if: open the counterfactual with the fewest changes from the Counterfactuals page (so the edit flips,
     or nearly flips, the outcome), then draw the curve of the changed feature, marked at its new value."""
+    page, tr = view.page, view.tr
     if metric_value(page, tr("whatif.changed")) in (None, "0"):
-        link = shot.deep_link.replace(url_path("what_if") + "?", url_path("counterfactuals") + "?", 1)
-        address = urlsplit(page.url)
-        page.goto(f"{address.scheme}://{address.netloc}{link}")
-        wait_until_drawn(page)
-        shot.steps.append(f"open {link}")
+        shot.steps.append(view.go("counterfactuals"))
         find_counterfactuals(page, tr, shot)
         lines = counterfactual_lines(page)
         if not lines:
@@ -314,14 +348,16 @@ def show_what_if(page, tr: Translator, shot: Shot, row: int) -> None:
         raise ShotError(f"{page.url}: the curve is not drawn.")
 
 
-def show_responsible_ai(page, tr: Translator, shot: Shot, row: int) -> None:
+def show_responsible_ai(view: View, shot: Shot) -> None:
+    page = view.page
     figures = page.locator(".js-plotly-plot").count()
     if figures < 1:
         raise ShotError(f"{page.url}: no figures.")
     shot.checked["figures"] = figures
 
 
-def show_report(page, tr: Translator, shot: Shot, row: int) -> None:
+def show_report(view: View, shot: Shot) -> None:
+    page, tr = view.page, view.tr
     built = prefix(tr("report.built"))
     if built not in main_text(page):
         click_and_wait(page, page.get_by_role("button", name=tr("report.build")), f"'{tr('report.build')}' button")
@@ -334,7 +370,8 @@ def show_report(page, tr: Translator, shot: Shot, row: int) -> None:
 def press_if_there(key: str, message: str) -> Callable:
     """A page whose answer comes after one button (the notice, the audit trail's check)."""
 
-    def act(page, tr: Translator, shot: Shot, row: int) -> None:
+    def act(view: View, shot: Shot) -> None:
+        page, tr = view.page, view.tr
         button = page.locator(f".st-key-{key} button")
         if button.count() and button.first.is_enabled():
             click_and_wait(page, button, key)
@@ -344,7 +381,8 @@ def press_if_there(key: str, message: str) -> Callable:
     return act
 
 
-def charts_if_any(page, tr: Translator, shot: Shot, row: int) -> None:
+def charts_if_any(view: View, shot: Shot) -> None:
+    page = view.page
     shot.checked["figures"] = page.locator(".js-plotly-plot").count()
 
 
@@ -391,10 +429,70 @@ def capture(page, path: Path, width: int) -> tuple[int, int]:
     return width, height
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A table to upload on the Data source page before the shots (the app trains its default model on it), and
+    the hashes the app must then show (what the documents' stamp says)."""
+
+    table: Path
+    target: str | None = None
+    spec: Path | None = None
+    model_sha256: str | None = None
+    data_sha256: str | None = None
+
+
+def upload_table(view: View, upload: Upload) -> list[str]:
+    """Upload the table as a person does, make it the current dataset, go to the row; returns the steps."""
+    page, tr = view.page, view.tr
+    # The first page of a session through app.py (a deep link into pages/ may run without it), then the
+    # sidebar's link, as a person goes.
+    start = deep_link(DEFAULT_PAGE, view.dataset, 0, view.lang, False)
+    page.goto(view.base + start)
+    wait_until_drawn(page)
+    view.uploaded, view.presentation = True, False
+    steps = [f"open {start}", view.go("data_source")]
+    for label, path in ((tr("data.table_label"), upload.table), (tr("data.spec_label"), upload.spec)):
+        if path is not None:
+            field = page.locator('[data-testid="stFileUploader"]').filter(has_text=label).first
+            field.locator('input[type="file"]').set_input_files(str(path))
+            page.wait_for_timeout(500)
+            wait_until_drawn(page)
+            steps.append(f"upload {Path(path).name} as “{label}”")
+    if upload.target:
+        choose_option(page, tr("data.target"), upload.target)
+        steps.append(f"choose “{upload.target}” in “{tr('data.target')}”")
+    click_and_wait(page, page.get_by_role("button", name=tr("data.go")), f"'{tr('data.go')}' button")
+    steps.append(f"click “{tr('data.go')}”")
+    deadline = time.monotonic() + RUN_TIMEOUT_MS / 1000
+    while not (parse_qs(urlsplit(page.url).query).get("dataset") or [""])[-1].startswith("upload:"):
+        if time.monotonic() > deadline:
+            raise ShotError(f"{page.url}: the uploaded table did not become the current dataset.")
+        page.wait_for_timeout(300)
+    wait_until_drawn(page)
+    view.dataset = parse_qs(urlsplit(page.url).query)["dataset"][-1]
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    for what, digest in (("model", upload.model_sha256), ("data", upload.data_sha256)):
+        if digest and digest[:10] not in sidebar:
+            raise ShotError(f"the app's {what} is not the documents' ({digest[:10]}… is not in its sidebar).")
+    if view.row:
+        box = page.locator('[data-testid="stSidebar"] [data-testid="stNumberInput"]').filter(
+            has=page.locator('[data-testid="stWidgetLabel"]').get_by_text(tr("app.row"), exact=True)).locator("input")
+        box.first.fill(str(view.row))
+        box.first.press("Enter")
+        page.wait_for_timeout(500)
+        wait_until_drawn(page)
+        steps.append(f"type {view.row} in “{tr('app.row')}”")
+    return steps
+
+
 def take_screenshots(out: Path, dataset: str = "credit", row: int = 3, lang: str = "en",
                      pages: list[str] | None = None, width: int = WINDOW["width"], presentation: bool = False,
-                     on_shot: Callable[[Shot], None] | None = None) -> list[Shot]:
-    """One checked PNG per page (all of ``app.py``'s navigation by default), light theme, at ``width`` pixels."""
+                     on_shot: Callable[[Shot], None] | None = None, upload: Upload | None = None) -> list[Shot]:
+    """One checked PNG per page (all of ``app.py``'s navigation by default), light theme, at ``width`` pixels.
+
+    With ``upload``, the table is first uploaded on the Data source page (``dataset`` is then only the page the
+    browser starts on) and the pages are opened through the sidebar, in that one session; presentation mode is
+    then off (its sidebar is hidden)."""
     try:
         from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
@@ -419,17 +517,22 @@ def take_screenshots(out: Path, dataset: str = "credit", row: int = 3, lang: str
                                               locale="pt-BR" if lang == "pt-BR" else "en-US")
                 context.set_default_timeout(RUN_TIMEOUT_MS)
                 page = context.new_page()
+                view = View(page, tr, f"http://127.0.0.1:{port}", dataset, row, lang, presentation)
+                first_steps = []
+                if upload is not None:
+                    try:
+                        first_steps = upload_table(view, upload)
+                    except (ShotError, PlaywrightError) as error:
+                        page.screenshot(path=str(out / "failed-upload.png"))
+                        raise ShotError(f"upload: {str(error).splitlines()[0]}") from None
                 for name in pages:
                     started = time.perf_counter()
-                    link = deep_link(name, dataset, row, lang, presentation)
-                    shot = Shot(page=name, file=f"{name}.png", title="", deep_link=link,
-                                steps=[f"open {link}"])
+                    shot = Shot(page=name, file=f"{name}.png", title="", deep_link=view.link(name))
                     try:
-                        page.goto(f"http://127.0.0.1:{port}{link}")
-                        wait_until_drawn(page)
-                        RECIPES.get(name, charts_if_any)(page, tr, shot, row)
+                        shot.steps = [*first_steps, view.go(name)]
+                        RECIPES.get(name, charts_if_any)(view, shot)
                         check_clean(page, tr)
-                        shot.checked["view"] = check_view(page, dataset, row, lang)
+                        shot.checked["view"] = check_view(page, view.dataset, row, lang)
                     except (ShotError, PlaywrightError) as error:
                         page.screenshot(path=str(out / f"failed-{shot.file}"))  # what the page showed instead
                         if isinstance(error, ShotError):
@@ -459,12 +562,13 @@ def caption(shot: Shot, tr: Translator, dataset_title: str, row: int) -> str:
 
 
 def write_manifest(out: Path, shots: list[Shot], *, dataset: str, row: int, lang: str, width: int,
-                   presentation: bool, stamp) -> tuple[Path, Path]:
-    """``manifest.json`` (the stamp, the view, each shot's deep link, steps and checks) and ``captions.md``."""
+                   presentation: bool, stamp, title: str | None = None) -> tuple[Path, Path]:
+    """``manifest.json`` (the stamp, the view, each shot's deep link, steps and checks) and ``captions.md``;
+    ``title`` names the dataset (default: the built-in dataset's title)."""
     from ..data import builtin_spec
 
     tr = translator(lang)
-    title = builtin_spec(dataset).display_title(lang)
+    title = title or builtin_spec(dataset).display_title(lang)
     manifest = {
         "generated_utc": datetime.now(UTC).replace(microsecond=0).isoformat(),
         "dataset": dataset, "dataset_title": title, "row": row, "language": lang, "presentation": presentation,
