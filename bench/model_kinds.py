@@ -110,7 +110,7 @@ def run(rows_wanted: int) -> dict:
         # CatBoost
         categorical = list(dataset.categorical)
         fitted = cb.CatBoostClassifier(iterations=200, depth=6, random_seed=0, verbose=0, thread_count=1,
-                                       cat_features=categorical).fit(text, target)
+                                       allow_writing_files=False, cat_features=categorical).fit(text, target)
         path = Path(folder) / "model.cbm"
         fitted.save_model(str(path))
         model = load_model(path, dataset)

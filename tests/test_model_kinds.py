@@ -200,7 +200,8 @@ def test_lightgbm_with_a_numeric_column_as_category_is_refused(tmp_path, binary)
 
 def catboost_classifier(dataset) -> cb.CatBoostClassifier:
     return cb.CatBoostClassifier(iterations=40, depth=4, random_seed=0, verbose=0, thread_count=1,
-                                 cat_features=["colour"]).fit(as_text(dataset.features), dataset.target.astype(str))
+                                 allow_writing_files=False, cat_features=["colour"]).fit(
+        as_text(dataset.features), dataset.target.astype(str))
 
 
 def test_catboost_predictions_and_shap_are_catboosts_own(tmp_path, binary):
@@ -229,7 +230,8 @@ def test_catboost_counterfactuals_recheck_valid(tmp_path, binary):
 def test_catboost_regressor_shap_adds_up_to_the_value(tmp_path):
     dataset = dataset_of(seeded_table(target="value"))
     fitted = cb.CatBoostRegressor(iterations=30, depth=4, random_seed=0, verbose=0, thread_count=1,
-                                  cat_features=["colour"]).fit(as_text(dataset.features), dataset.target)
+                                  allow_writing_files=False, cat_features=["colour"]).fit(
+        as_text(dataset.features), dataset.target)
     path = tmp_path / "reg.cbm"
     fitted.save_model(str(path))
     model = load_model(path, dataset)
