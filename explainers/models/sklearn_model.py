@@ -5,24 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from ..data import Dataset
 from ..errors import InputError
 from .core import TabularModel, check_features, hash_bytes, read_model_bytes
+from .layout import frame_sample
 
 SUFFIXES = (".skops",)
-
-
-def sklearn_sample(dataset: Dataset) -> dict | None:
-    if dataset.features.empty:
-        return None
-    rows = dataset.features.iloc[: min(16, len(dataset.features))]
-    values = [[None if pd.isna(v) else (str(v) if name in dataset.categorical else float(v))
-               for name, v in zip(dataset.feature_names, row, strict=True)]
-              for row in rows.itertuples(index=False, name=None)]
-    return {"frame": {"columns": dataset.feature_names, "rows": values, "categorical": list(dataset.categorical),
-                      "numeric": list(dataset.numeric)}}
 
 
 def load_skops(path: Path, dataset: Dataset, trusted: tuple[str, ...] = ()) -> TabularModel:
@@ -35,7 +23,7 @@ def load_skops(path: Path, dataset: Dataset, trusted: tuple[str, ...] = ()) -> T
 
     data = read_model_bytes(path)
     facts = check_model_bytes(data, path.name, "skops", {"features": len(dataset.feature_names)}, trusted=trusted,
-                              sample=sklearn_sample(dataset))
+                              sample=frame_sample(dataset))
     types = [str(t) for t in facts.get("types", [])]
     allowed = allowed_skops_types(trusted)
     outside = sorted(t for t in types if t not in allowed)
