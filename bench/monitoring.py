@@ -32,6 +32,7 @@ set beside ours. Writes ``bench/monitoring_results.json`` (or ``--out``) and pri
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -132,6 +133,14 @@ def reference_file(path: Path) -> None:
     frame.to_parquet(path)
 
 
+def _timed(times: dict[str, float], name: str, function, *args, **kwargs):
+    """``function(*args, **kwargs)``, its seconds recorded in ``times[name]``."""
+    started = time.perf_counter()
+    out = function(*args, **kwargs)
+    times[name] = round(time.perf_counter() - started, 3)
+    return out
+
+
 def _maxrss_mb() -> float:
     import resource
 
@@ -141,12 +150,7 @@ def _maxrss_mb() -> float:
 def child_phases(path: str) -> dict:
     """Run in a fresh process: the engine's phases on ``path``, timed."""
     times: dict[str, float] = {}
-
-    def timed(name, function, *args, **kwargs):
-        started = time.perf_counter()
-        out = function(*args, **kwargs)
-        times[name] = round(time.perf_counter() - started, 3)
-        return out
+    timed = functools.partial(_timed, times)
 
     from explainers import load_builtin, train_default_model
     from explainers.monitoring import monitor, prepare_reference, read_path
@@ -173,12 +177,7 @@ def child_batch(folder: str, model_path: str) -> dict:
     """Run in a fresh process: monitoring one batch results folder (its stored scores and SHAP values) as one
     table (a seeded 1,000,000-row sample) and grouped by its kept ``month`` column into a timeline."""
     times: dict[str, float] = {}
-
-    def timed(name, function, *args, **kwargs):
-        started = time.perf_counter()
-        out = function(*args, **kwargs)
-        times[name] = round(time.perf_counter() - started, 3)
-        return out
+    timed = functools.partial(_timed, times)
 
     from explainers import load_builtin, load_model
     from explainers.monitoring import monitor, monitor_all, prepare_reference, read_batch
@@ -216,12 +215,7 @@ def child_files(folder: str, model_path: str) -> dict:
     """Run in a fresh process: the ten monthly Parquet files (10,000,000 rows) monitored as one table (a quoted
     glob, read by DuckDB as a seeded 1,000,000-row sample) and as a timeline of ten months (one file each)."""
     times: dict[str, float] = {}
-
-    def timed(name, function, *args, **kwargs):
-        started = time.perf_counter()
-        out = function(*args, **kwargs)
-        times[name] = round(time.perf_counter() - started, 3)
-        return out
+    timed = functools.partial(_timed, times)
 
     from explainers import load_builtin, load_model
     from explainers.monitoring import monitor, monitor_all, prepare_reference, read_path
