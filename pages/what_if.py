@@ -81,7 +81,7 @@ with st.container(border=True):
                 if st.session_state[KEY + info.name] not in options:  # a value the model never saw
                     st.session_state[KEY + info.name] = MISSING
                 st.selectbox(names[info.name], options, key=KEY + info.name, on_change=_edited, args=(info.name,),
-                             format_func=lambda option: t("whatif.missing_option") if option == MISSING else option,
+                             format_func=lambda o: t("whatif.missing_option") if o == MISSING else t.value(o),
                              help=help_texts[info.name])
                 value = None if st.session_state[KEY + info.name] == MISSING else st.session_state[KEY + info.name]
             edited[info.name] = value

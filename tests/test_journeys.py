@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from explainers.data import builtin_spec
-from explainers.i18n import catalogue
+from explainers.i18n import catalogue, translator
 from tests.browser_support import (
     MAIN,
     RUN_TIMEOUT_MS,
@@ -434,9 +434,10 @@ def _assert_real_values(person: Person, dataset: str, row: int, except_for: dict
         text = shown[label]
         if feature in except_for:
             value = except_for[feature]
-        if isinstance(value, str):
-            if text != value:
-                wrong[feature] = f"{text!r} instead of {value!r}"
+        if isinstance(value, str):  # a category, shown in the reader's words
+            words = translator(person.lang).value(value)
+            if text != words:
+                wrong[feature] = f"{text!r} instead of {words!r}"
         elif value is None or (isinstance(value, float) and math.isnan(value)):
             if text not in ("", person.t("whatif.missing_option")):
                 wrong[feature] = f"{text!r} instead of missing"
