@@ -261,7 +261,7 @@ def partial_dependence_figure(result: PartialDependence, label: str, score_name:
                               tr: Translator = ENGLISH) -> go.Figure:
     """ICE lines (thin, grey) and their average (thick); the current value and threshold marked."""
     categorical = bool(getattr(result, "categorical", False)) or isinstance(result.grid[0], str)
-    x = [str(g) for g in result.grid] if categorical else result.grid
+    x = [tr.value(g) for g in result.grid] if categorical else result.grid  # categories in the reader's words
     figure = go.Figure()
     lines = result.ice[: min(len(result.ice), 100)] if len(result.ice) > 1 else []
     if len(lines):
@@ -279,8 +279,8 @@ def partial_dependence_figure(result: PartialDependence, label: str, score_name:
                          annotation_text=tr("charts.threshold", value=tr.number(threshold)))
     if current is not None and not (isinstance(current, float) and np.isnan(current)):
         if categorical:  # a category axis places category i at i; plotly cannot average text positions
-            if str(current) in x:
-                figure.add_vline(x=x.index(str(current)), line_color="#000000", line_dash="dot",
+            if tr.value(current) in x:
+                figure.add_vline(x=x.index(tr.value(current)), line_color="#000000", line_dash="dot",
                                  annotation_text=tr("charts.current_value"))
         else:
             figure.add_vline(x=float(current), line_color="#000000", line_dash="dot",
