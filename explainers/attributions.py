@@ -103,21 +103,13 @@ def shap_values(
         matrix = xgb.DMatrix(model.dataset.coerce(frame), enable_categorical=True, nthread=threads)
         with xgb.config_context(verbosity=0):  # a GPU booster fed host memory warns about the copy
             contributions = np.asarray(booster.predict(matrix, pred_contribs=True), dtype="float64")
-        sign = 1.0
-        if contributions.ndim == 3:
-            contributions = contributions[:, index, :]
-        elif model.is_classifier and index == 0:
-            sign = -1.0  # log-odds of class 0 are minus those of class 1
-        contributions = sign * contributions
-        values = pd.DataFrame(contributions[:, :-1], columns=names, index=frame.index)
-        base = float(contributions[0, -1]) if len(contributions) else 0.0
-        output = contributions.sum(axis=1)
-        return ShapValues(values, base, output, "log-odds" if model.is_classifier else "raw", explained, "tree")
+        return _native_values(model, contributions, frame, index, explained)
     return _permutation_shap(model, frame, index, explained, background, seed)
 
 
 def _native_values(model, contributions: np.ndarray, frame, index, explained) -> ShapValues:
-    """LightGBM's or CatBoost's contributions (original columns, bias last) as ``ShapValues`` of one class."""
+    """A tree library's exact contributions (XGBoost's, LightGBM's or CatBoost's; original columns, bias last) as
+    ``ShapValues`` of one class."""
     sign = 1.0
     if contributions.ndim == 3:
         contributions = contributions[:, index, :]
