@@ -4,6 +4,7 @@
   migrations run on first use, and the write lock that serialises the audit chain;
 - :mod:`.audit`: the hash-chained audit trail (append, verify, export);
 - :mod:`.cases`: case snapshots, saving, listing, reviews and the review queue;
+- :mod:`.cohorts`: named cohorts (row filters) of a table's content, saved, listed and deleted;
 - :mod:`.notice`: decision notices (HTML, Markdown, PDF);
 - :mod:`.events`: one-call audit entries for what the rest of the product produces or changes.
 
@@ -27,6 +28,7 @@ _EXPORTS = {
     "DecisionNotice": "notice", "build_notice": "notice", "write_notice": "notice",
     "record_report": "events", "record_upload": "events", "record_notice": "events",
     "record_command_report": "events",
+    "Cohort": "cohorts", "save_cohort": "cohorts", "list_cohorts": "cohorts", "delete_cohort": "cohorts",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -30,7 +30,7 @@ GENESIS = "0" * 64
 FIELDS = ("seq", "at", "actor", "verified", "action", "object", "data_sha256", "model_sha256", "details",
           "prev_hash")
 ACTIONS = ("case.saved", "review.recorded", "notice.produced", "report.produced", "data.uploaded",
-           "model.changed", "data.unmasked")
+           "model.changed", "data.unmasked", "cohort.saved", "cohort.deleted")
 MAX_NAME = 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 

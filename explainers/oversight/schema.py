@@ -4,7 +4,7 @@ SQLite and PostgreSQL hold and hash exactly the same characters, and text order 
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, Integer, MetaData, String, Table, Text, text
 
 metadata = MetaData()
 
@@ -57,4 +57,27 @@ reviews = Table(
     Column("outcome", String(NAME)),
     Column("reason", Text),
     Column("comment", Text),
+)
+
+COHORT_NAME = 60
+
+cohorts = Table(
+    "cohorts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("created_at", String(32), nullable=False),
+    Column("actor", String(NAME), nullable=False),
+    Column("actor_verified", Boolean, nullable=False),
+    Column("dataset", String(NAME), nullable=False),  # the name it was saved under; shown, not a key
+    Column("data_sha256", String(HASH), nullable=False),  # the table's content: cohorts belong to it
+    Column("name", String(COHORT_NAME), nullable=False),
+    Column("expression", Text, nullable=False),  # a filter of explainers.expressions
+    Column("source", String(20), nullable=False),  # filter (typed) | leaf (an error tree's leaf)
+    Column("model_sha256", String(HASH)),  # the model whose error tree gave a leaf cohort
+    Column("deleted_at", String(32)),  # soft deletion: null while the cohort is live
+    Column("deleted_by", String(NAME)),
+    Column("deleted_by_verified", Boolean),
+    # Migration 0002: one live cohort per (table content, name); a deleted one frees its name.
+    Index("ux_cohorts_live_name", "data_sha256", "name", unique=True,
+          sqlite_where=text("deleted_at IS NULL"), postgresql_where=text("deleted_at IS NULL")),
 )

@@ -29,7 +29,7 @@ DB_ENV = "XAI_DB_URL"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PATH = PROJECT_ROOT / "var" / "oversight.db"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0001"  # the newest migration; a test checks that Alembic agrees
+HEAD = "0002"  # the newest migration; a test checks that Alembic agrees
 CHAIN_LOCK = 7_863_615_734_302_817  # PostgreSQL advisory lock key of the audit chain
 BUSY_TIMEOUT_MS = 120_000
 
