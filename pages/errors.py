@@ -1,8 +1,12 @@
 """Where the model errs: the error tree over its test-split errors, named cohorts with metrics and intervals, and
 an error heat map over two features."""
 
+import logging
+from contextlib import suppress
+
 import pandas as pd
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from explainers.comparison import metric_key
 from explainers.comparison_figures import error_heatmap_figure, error_tree_figure
@@ -18,11 +22,15 @@ from explainers.error_analysis import (
     error_tree,
 )
 from explainers.errors import InputError
-from explainers.expressions import select_rows
 from explainers.i18n import translator
-from pages.common import chart, current, labels, language, plain_text, tr, workspace
+from explainers.oversight.cohorts import check_filter, cohort_name, delete_cohort, list_cohorts, save_cohort
+from pages.common import chart, current, engine_text, labels, language, plain_text, tr, workspace
+from pages.oversight_ui import event_actor
+from pages.oversight_ui import store as oversight_store
 from pages.state import page_state, remembered_widget, view
 from pages.tables import escaped, safe_dataframe
+
+LOG = logging.getLogger("xai.pages.errors")
 
 
 @st.cache_data(show_spinner=False)
@@ -73,6 +81,34 @@ def rule_text(rule: tuple[Condition, ...], names: dict[str, str]) -> str:
     return t("erroranalysis.and").join(parts)
 
 
+def saved_cohorts(data_hash: str):
+    """The case database, the table's live cohorts in it, and None; or None, None and why it cannot be opened."""
+    try:
+        database = oversight_store()
+        return database, list_cohorts(database, data_hash), None
+    except InputError as exc:
+        return None, None, engine_text(exc)
+    except (SQLAlchemyError, OSError) as exc:  # e.g. a file that is not a database, a folder not writable
+        LOG.warning("cohorts kept in the session: %s", exc)
+        return None, None, type(exc).__name__
+
+
+def add_cohort(cohort: str, expression: str, source: str = "filter") -> None:
+    """Save a cohort in the database (or the session when it cannot be opened); one error line when refused."""
+    try:
+        if database is None:
+            cohort = cohort_name(cohort)
+            session_cohorts[cohort] = check_filter(dataset, expression, cohort)
+            return
+        found = save_cohort(database, dataset, cohort, expression, event_actor(), dataset_name=view()["dataset"],
+                            source=source, model_sha256=model.model_hash if source == "leaf" else None)
+    except InputError as exc:
+        st.error(engine_text(exc), icon=":material/filter_alt_off:")
+        return
+    cohorts[found.name], saved_by[found.name] = found.expression, found.actor
+    st.toast(t("erroranalysis.cohort_saved", name=plain_text(found.name)), icon=":material/check:")
+
+
 t = tr()
 name, ws, _ = current()
 dataset, model = ws.dataset, ws.model
@@ -110,36 +146,52 @@ leaf_table = pd.DataFrame({
 st.table(escaped(leaf_table.set_index(t("erroranalysis.leaf"))))  # a table wraps the long rules
 st.caption(t("erroranalysis.leaves_caption"))
 
-# Cohorts: saved per dataset, so that they stay when the model changes
-cohorts: dict[str, str] = store.setdefault("cohorts", {}).setdefault(view()["dataset"], {})
+# Cohorts: saved in the case database with the table's content (so every model, session and a restarted server
+# sees them); kept in the session only when the database cannot be opened.
+session_cohorts: dict[str, str] = store.setdefault("cohorts", {}).setdefault(view()["dataset"], {})
+database, saved, problem = saved_cohorts(dataset.data_hash)
+cohorts = session_cohorts if database is None else {c.name: c.expression for c in saved}
+saved_by = {} if database is None else {c.name: c.actor for c in saved}
+if problem is not None:
+    st.info(t("erroranalysis.session_only", reason=problem), icon=":material/cloud_off:")
+
 left, right = st.columns([2, 1])
 chosen_leaf = left.selectbox(t("erroranalysis.leaf_to_cohort"), list(leaf_rules),
                              format_func=lambda n: f"#{n} · {leaf_rules[n]}", key="errors_leaf_choice")
 right.write("")
 if right.button(t("erroranalysis.open_as_cohort"), key="errors_leaf_cohort", icon=":material/group_add:"):
     leaf = next(x for x in leaves if x.node == chosen_leaf)
-    cohorts[t("erroranalysis.leaf_cohort_name", node=leaf.node)] = leaf.expression()
+    leaf_name, expression = t("erroranalysis.leaf_cohort_name", node=leaf.node), leaf.expression()
+    already = next((n for n, e in cohorts.items() if e == expression), None)
+    if already is not None:
+        st.info(t("erroranalysis.leaf_already", node=leaf.node, name=already))
+    else:
+        # The same leaf number at another depth is another group of rows: it gets the next free name.
+        taken, number = set(cohorts), 2
+        unique_name = leaf_name
+        while unique_name in taken:
+            unique_name, number = f"{leaf_name} ({number})", number + 1
+        add_cohort(unique_name, expression, source="leaf")
 
 st.subheader(t("erroranalysis.cohorts"))
 with st.form("errors_new_cohort", clear_on_submit=True, border=True):
-    cohort_name = st.text_input(t("erroranalysis.cohort_name"), max_chars=60, key="errors_cohort_name")
-    cohort_filter = st.text_input(t("erroranalysis.cohort_filter"), help=t("compare.filter_help"),
+    typed_name = st.text_input(t("erroranalysis.cohort_name"), max_chars=60, key="errors_cohort_name")
+    typed_filter = st.text_input(t("erroranalysis.cohort_filter"), help=t("compare.filter_help"),
                                   placeholder="Age > 30 and Home == 'rent'", key="errors_cohort_filter")
     if st.form_submit_button(t("erroranalysis.add_cohort")):
-        try:
-            select_rows(dataset.features.iloc[:5], cohort_filter)  # a filter that does not parse says so now
-        except InputError as exc:
-            st.error(plain_text(exc.text(language())), icon=":material/filter_alt_off:")
+        if typed_name.strip() and typed_filter.strip():
+            add_cohort(typed_name, typed_filter)
         else:
-            if cohort_name.strip() and cohort_filter.strip():
-                cohorts[" ".join(cohort_name.split())] = cohort_filter
-            else:
-                st.warning(t("erroranalysis.cohort_incomplete"))
+            st.warning(t("erroranalysis.cohort_incomplete"))
 if cohorts:
     removed = st.multiselect(t("erroranalysis.remove_cohorts"), list(cohorts), key="errors_remove")
     if removed and st.button(t("erroranalysis.remove"), key="errors_remove_button"):
         for cohort in removed:
-            cohorts.pop(cohort, None)
+            if database is None:
+                cohorts.pop(cohort, None)
+            else:
+                with suppress(InputError):  # another session removed it first: it is gone either way
+                    delete_cohort(database, dataset.data_hash, cohort, event_actor())
         st.rerun()
 everyone = t("erroranalysis.all_rows")
 requested = ((everyone, ""), *cohorts.items())
@@ -152,6 +204,7 @@ table = measured.table
 shown = pd.DataFrame({
     t("erroranalysis.cohort"): list(table.index),
     t("erroranalysis.filter"): [dict(requested).get(c, "") for c in table.index],
+    t("erroranalysis.saved_by"): [saved_by.get(c, "") for c in table.index],
     t("erroranalysis.rows"): [int(v) for v in table["rows"]],
     t("erroranalysis.error_rate"): [t.percent(v) if v == v else "—" for v in table["error_rate"]],
 })

@@ -260,7 +260,7 @@ def test_a_cohort_added_in_one_session_is_in_the_next(tmp_path, monkeypatch, cre
     assert accuracy.startswith(f"{expected['accuracy']:.3f}"), (accuracy, expected["accuracy"])
 
     # Removing it in the second session removes it for everyone, and both steps are in the audit trail.
-    second.multiselect(key="errors_remove").set_value([name])
+    second.multiselect(key="errors_remove").set_value([name]).run()
     second.button(key="errors_remove_button").click().run()
     assert name not in set(cohort_table(second)[t["erroranalysis.cohort"]])
     assert name not in set(cohort_table(open_errors_page())[t["erroranalysis.cohort"]])
