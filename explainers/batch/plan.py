@@ -1,19 +1,19 @@
-"""Planning a run on the client: the model's booster (features, types, objective, categories), the spec, the
+"""Planning a run on the client: what the model file says (:class:`~explainers.models.ModelInfo`: features, which
+are categorical, task, classes, stored categories; any kind of model file the engine loads), the spec, the
 columns, the partitions and the typed schema (a first pass over the data on the workers when needed), and the
 context the workers get: the model bound to a small typed sample of rows."""
 
 from __future__ import annotations
 
 import hashlib
-import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
 from ..data import Dataset, FeatureInfo, feature_schema
 from ..errors import InputError
-from ..models import load_model, read_xgboost_file
+from ..models import MODEL_KINDS, MODEL_SUFFIXES, ModelInfo, input_columns, load_model
 from ..privacy import detect_pii, kind_from_name, privacy_key
 from ..spec import DatasetSpec, load_spec
 from .inputs import Source, column_types, csv_pieces, parquet_pieces, reference_rows, scan_piece
@@ -22,50 +22,15 @@ from .options import BatchOptions
 from .tasks import Context, arrow_schema, predict, target_column
 
 
-@dataclass(frozen=True)
-class BoosterInfo:
-    features: list[str] | None
-    types: list[str]
-    objective: str
-    num_class: int
-    num_features: int
-    categories: dict[str, list[str]]
-
-
 def check_model_path(model: str) -> Path:
+    """The model file: it exists, and its suffix is one of the kinds the engine loads without pickle."""
     path = Path(model).expanduser()
     if not path.exists():
         raise InputError(key="errors.models.missing", path=model)
-    if path.suffix.lower() not in (".json", ".ubj"):
-        raise InputError(key="errors.batch.needs_xgboost", name=path.name)
+    if path.suffix.lower() not in MODEL_SUFFIXES:
+        kinds = ", ".join(f"{kind} {'/'.join(suffixes)}" for kind, suffixes in MODEL_KINDS.items())
+        raise InputError(key="errors.batch.unsupported_model", name=path.name, kinds=kinds)
     return path
-
-
-def read_booster(path: Path) -> BoosterInfo:
-    import xgboost as xgb
-
-    booster, config = read_xgboost_file(path)
-    objective = config["learner"]["objective"]["name"]
-    num_class = int(config["learner"]["learner_model_param"].get("num_class", "0") or 0)
-    categories: dict[str, list[str]] = {}
-    try:  # XGBoost >= 3.1 keeps the training categories in the model
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            stored = booster.get_categories(export_to_arrow=True)
-        if not stored.empty():
-            for name, values in stored.to_arrow():
-                if values is not None:
-                    categories[str(name)] = [str(v) for v in values.to_pylist()]
-    except (AttributeError, TypeError, ValueError, xgb.core.XGBoostError):
-        categories = {}
-    return BoosterInfo(
-        features=list(booster.feature_names) if booster.feature_names else None,
-        types=list(booster.feature_types or []),
-        objective=objective,
-        num_class=num_class,
-        num_features=int(booster.num_features()),
-        categories=categories,
-    )
 
 
 def resolve_spec(options: BatchOptions, files: list[Path]):
@@ -86,12 +51,13 @@ def resolve_spec(options: BatchOptions, files: list[Path]):
     return None, None
 
 
-def task_of(info: BoosterInfo) -> str:
-    return "classification" if info.objective.startswith(("binary:", "multi:")) else "regression"
+def task_of(info: ModelInfo) -> str:
+    return info.task
 
 
-def resolve_columns(options, spec, info: BoosterInfo, source: Source) -> tuple[list[str], str | None]:
-    """The feature columns (the model's, in its order) and the target column (or None)."""
+def resolve_columns(options, spec, info: ModelInfo, source: Source) -> tuple[list[str], str | None]:
+    """The feature columns (the model's, in its order: for inputs one-hot encoded from a column, that column) and
+    the target column (or None)."""
     columns = list(source.columns)
     target = options.target or (spec.target if spec is not None else None)
     if target is not None and target not in columns:
@@ -99,8 +65,7 @@ def resolve_columns(options, spec, info: BoosterInfo, source: Source) -> tuple[l
             raise InputError(key="errors.batch.no_target", target=target, columns=", ".join(columns[:20]))
         target = None  # the spec's target is optional in a batch: the rows are explained all the same
     if info.features is not None:
-        features = info.features
-        missing = [c for c in features if c not in columns]
+        features, _, missing = input_columns(list(info.features), columns)
         if missing:
             raise InputError(key="errors.batch.missing_features", columns=", ".join(missing[:10]))
     else:
@@ -132,10 +97,10 @@ def resolve_kept(options, source: Source, features: list[str], target: str | Non
     return kept
 
 
-def _classes(info: BoosterInfo, spec, labels: list[str] | None, notices: list[str]) -> tuple[str, ...]:
+def _classes(info: ModelInfo, spec, labels: list[str] | None, notices: list[str]) -> tuple[str, ...]:
     if task_of(info) == "regression":
         return ()
-    count = info.num_class if info.objective.startswith("multi:") else 2
+    count = info.num_class
     if labels:
         return tuple(labels)
     known = sorted(spec.class_labels) if spec is not None else []
@@ -208,8 +173,8 @@ def plan_partitions(client, options, info, source, features, target, spec, notic
         pieces = parquet_pieces(source, options.partition_rows)
     else:
         pieces = csv_pieces(source, options.partition_rows)
-    types = info.types or ["float"] * len(features)
-    categorical = [name for name, kind in zip(features, types, strict=False) if kind == "c"]
+    declared = declared_kinds(info, features, list(source.columns))
+    categorical = [name for name in features if declared[name] == "categorical"]
     need_values = [c for c in categorical if c not in info.categories]
     labels = [target] if classifier and target else []
     values: dict[str, set[str]] = {c: set() for c in [*labels, *need_values]}
@@ -228,11 +193,25 @@ def plan_partitions(client, options, info, source, features, target, spec, notic
                 offset += piece["rows"]
     if not pieces or sum(p["rows"] for p in pieces) == 0:
         raise InputError(key="errors.batch.no_rows")
+    undeclared = [name for name in features if declared[name] is None]
+    if undeclared:  # the model does not say: typed from the reference sample, as an uploaded table is
+        sample = reference_rows(source, pieces, undeclared, options.seed)
+        inferred = [name for name in undeclared if column_kind(sample[name]) == "categorical"]
+        if inferred:
+            log(tr("batch.scan", partitions=len(pieces)))
+            futures = [client.submit(scan_piece, source, piece, [], inferred, pure=False) for piece in pieces]
+            for name in inferred:
+                values[name] = set()
+            for result in client.gather(futures):
+                for name, found in result["values"].items():
+                    values[name].update(found)
+            categorical = [name for name in features if name in categorical or name in inferred]
+            need_values = [*need_values, *inferred]
     class_labels = sorted(values[target]) if labels else None
     if labels and not class_labels:
         class_labels = None
     classes = _classes(info, spec, class_labels, notices)
-    expected = info.num_class if info.objective.startswith("multi:") else (2 if classifier else 0)
+    expected = info.num_class if classifier else 0
     if classifier and len(classes) != expected:
         raise InputError(key="errors.batch.class_count", expected=expected, target=target, found=len(classes),
                          classes=', '.join(classes[:10]))
@@ -249,6 +228,7 @@ def plan_partitions(client, options, info, source, features, target, spec, notic
         ],
         "categories_from": "model" if not need_values else ("data" if len(need_values) == len(categorical)
                                                               else "model and data"),
+        **({"kinds_from_data": undeclared} if undeclared else {}),
         "target": target,
         "task": task_of(info),
         "classes": list(classes),
@@ -257,12 +237,37 @@ def plan_partitions(client, options, info, source, features, target, spec, notic
     return pieces, schema
 
 
-def empty_outputs(info: BoosterInfo, features: list[str], target: str | None) -> pd.DataFrame:
-    """No rows, but the columns (and kinds) that ``--where`` sees."""
+def declared_kinds(info: ModelInfo, features: list[str], columns: list[str]) -> dict[str, str | None]:
+    """Each feature column's kind as the model declares it (``categorical``, ``numeric``), None where it does not
+    say: by position for a model without input names, else by name; a column the model takes one-hot encoded is
+    categorical."""
+    if info.features is None:
+        kinds = [*info.kinds, *[None] * len(features)]
+        return dict(zip(features, kinds, strict=False))
+    _, encoded, _ = input_columns(list(info.features), columns)
+    by_name = dict(zip(info.features, [*info.kinds, *[None] * len(info.features)], strict=False))
+    return {name: "categorical" if name in encoded else by_name.get(name) for name in features}
+
+
+def column_kind(column: pd.Series) -> str:
+    """A column's kind from its values, as an uploaded table's is typed: numbers (or text that is all numbers, or
+    nothing at all) are numeric; anything else is categorical."""
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        return "numeric"
+    present = column.dropna()
+    if present.empty:
+        return "numeric"
+    numbers = pd.to_numeric(present.astype("object").astype(str).str.strip(), errors="coerce")
+    return "numeric" if bool(numbers.notna().all()) else "categorical"
+
+
+def empty_outputs(info: ModelInfo, features: list[str], target: str | None, data_columns: list[str]
+                  ) -> pd.DataFrame:
+    """No rows, but the columns (and kinds) that ``--where`` sees (a column of undeclared kind as numbers)."""
     classifier = task_of(info) == "classification"
-    kinds = dict(zip(features, info.types or [], strict=False))
+    kinds = declared_kinds(info, features, data_columns)
     columns = {KEY: pd.Series(dtype="int64")}
-    columns |= {f: pd.Series(dtype=object if kinds.get(f) == "c" else "float64") for f in features}
+    columns |= {f: pd.Series(dtype=object if kinds.get(f) == "categorical" else "float64") for f in features}
     if target:
         columns[target] = pd.Series(dtype=object if classifier else "float64")
     columns["prediction"] = pd.Series(dtype=object if classifier else "float64")

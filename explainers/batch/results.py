@@ -276,7 +276,7 @@ class BatchResults:
             output=base + values.sum(axis=1),
             space=shap.get("space", "raw"),
             class_name=shap.get("class"),
-            method="tree",
+            method=shap.get("method", "tree"),
         )
 
     def global_shap(self, frame: pd.DataFrame):

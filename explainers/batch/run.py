@@ -16,18 +16,17 @@ from pathlib import Path
 from ..attributions import shap_values
 from ..errors import InputError
 from ..i18n import translator
+from ..models import ModelInfo, describe_model
 from ..spec import DatasetSpec
 from .inputs import Source, describe_files, hash_files, input_files
 from .manifest import check_existing, columns_of, now, partition_entry, piece_of, save_manifest, versions
 from .names import COUNTERFACTUAL_NAME, FORMAT, MIN_PARTITION_ROWS, TEMP_NAME, counterfactual_name
 from .options import BatchOptions, BatchSummary
 from .plan import (
-    BoosterInfo,
     build_context,
     check_model_path,
     empty_outputs,
     plan_partitions,
-    read_booster,
     resolve_columns,
     resolve_kept,
     resolve_spec,
@@ -98,7 +97,7 @@ class RunInputs:
     model_path: Path
     spec: DatasetSpec | None
     source: Source
-    info: BoosterInfo
+    info: ModelInfo
     features: list[str]
     target: str | None
     kept: list[str]  # --keep columns
@@ -130,11 +129,14 @@ def check_inputs(options: BatchOptions) -> RunInputs:
     model_path = check_model_path(options.model)
     spec, spec_hash = resolve_spec(options, files)
     source = describe_files(files, fmt)
-    info = read_booster(model_path)
+    info = describe_model(model_path)
+    if options.device == "cuda" and info.kind != "xgboost":
+        raise InputError(key="errors.batch.gpu_xgboost_only", kind=info.kind)
     features, target = resolve_columns(options, spec, info, source)
     kept = resolve_kept(options, source, features, target)
     if options.where:
-        select(empty_outputs(info, features, target), options.where)  # names and syntax, before any work
+        # names and syntax, before any work
+        select(empty_outputs(info, features, target, list(source.columns)), options.where)
     data_hash = hash_files(files)
     model_hash = hash_files([model_path])
     settings = {"target": target, "spec_sha256": spec_hash, "partition_rows": int(options.partition_rows),
@@ -170,7 +172,8 @@ def _plan_or_resume(client, options: BatchOptions, run: RunInputs, log, tr) -> t
         "data": {"sha256": run.data_hash, "format": run.fmt, "input": options.data,
                  "files": [{"name": p.name, "path": str(p.resolve()), "bytes": os.path.getsize(p)}
                            for p in run.files]},
-        "model": {"sha256": run.model_hash, "path": str(run.model_path.resolve()), "objective": run.info.objective},
+        "model": {"sha256": run.model_hash, "path": str(run.model_path.resolve()), "objective": run.info.objective,
+                  "kind": run.info.kind},
         "settings": run.settings,
         "seed": options.seed,
         "rows": int(sum(p["rows"] for p in pieces)),
@@ -186,13 +189,14 @@ def _describe_model(ctx, reference, options: BatchOptions, manifest: dict) -> No
     the model's outputs fails here, before any work."""
     model = ctx.model
     base = shap_values(model, model.dataset.features.iloc[:1]) if len(reference) else None
+    method = base.method if base is not None else SHAP_METHODS.get(model.kind, "permutation")
     manifest.update({
         "seed": options.seed,
         "versions": versions(),
         "columns": columns_of(ctx.arrow_schema),
-        "shap": {"space": "log-odds" if model.is_classifier else "raw",
+        "shap": {"space": base.space if base is not None else shap_space(model.is_classifier, method),
                  "class": model.classes[model.positive_index] if model.is_classifier else None,
-                 "method": "tree", "source": "XGBoost pred_contribs (exact TreeSHAP), original columns",
+                 "method": method, "source": SHAP_SOURCES[model.kind if method == "tree" else method],
                  "base_value": float(base.base_value) if base is not None else None},
         "task": model.task,
         "classes": list(model.classes),
@@ -202,6 +206,25 @@ def _describe_model(ctx, reference, options: BatchOptions, manifest: dict) -> No
         select(sample_frame, options.where)  # a bad expression fails here, before any work
     model.details.pop("batch_booster", None)
     model.details.pop("gpu_booster", None)
+
+
+# How each kind of model is explained in a batch (what ``explainers.shap_values`` does for it), for the manifest.
+SHAP_METHODS = {"xgboost": "tree", "lightgbm": "tree", "catboost": "tree"}
+SHAP_SOURCES = {
+    "xgboost": "XGBoost pred_contribs (exact TreeSHAP), original columns",
+    "lightgbm": "LightGBM pred_contrib (exact TreeSHAP), original columns",
+    "catboost": "CatBoost ShapValues (exact TreeSHAP), original columns",
+    "permutation": "shap's permutation explainer (background rows drawn from the reference sample, seed 0), "
+                   "original columns",
+    "linear": "exact SHAP of a linear model, in closed form, original columns",
+}
+
+
+def shap_space(classifier: bool, method: str) -> str:
+    """Tree SHAP explains a classifier's log-odds; the permutation explainer its probability; a regressor's value."""
+    if not classifier:
+        return "raw"
+    return "log-odds" if method == "tree" else "probability"
 
 
 def _record_failure(future, exc: Exception, entries: list[dict], progress: Progress) -> tuple[int, str]:

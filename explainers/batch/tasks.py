@@ -1,5 +1,6 @@
 """What the Dask workers run: each task reads one partition, explains it with the engine's own code
-(:meth:`Dataset.coerce`, :func:`explainers.shap_values`, the model adapter's prediction) and writes its Parquet
+(:meth:`Dataset.coerce`, :func:`explainers.shap_values`, the model adapter's prediction; any kind of model: the
+XGBoost booster directly, the others through :class:`~explainers.models.TabularModel`) and writes its Parquet
 file under a temporary name, renamed when whole."""
 
 from __future__ import annotations
@@ -55,8 +56,14 @@ class Context:
 
 
 def _worker_model(ctx: Context):
-    """The model, set up once per worker process: one XGBoost thread per task, on the GPU when there is one."""
+    """The model, set up once per worker process: one XGBoost thread per task, on the GPU when there is one; other
+    kinds on the CPU, one thread each (every core already runs a worker)."""
     with _DEVICE_LOCK:
+        if "device" not in ctx.state and ctx.model.kind != "xgboost":
+            runner = ctx.model.estimator
+            if hasattr(runner, "threads"):  # LightGBM and CatBoost would otherwise use every core for large calls
+                runner.threads = 1
+            ctx.state["device"] = "cpu"
         if "device" not in ctx.state:
             model = ctx.model
             booster = model.estimator

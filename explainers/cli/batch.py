@@ -14,7 +14,9 @@ def register(commands) -> None:
         "batch", help="explain every row of a large table on Dask: predictions and SHAP to Parquet")
     batch.add_argument("--data", required=True,
                        help="CSV or Parquet file, a folder of them, or a glob such as 'in/*.parquet'")
-    batch.add_argument("--model", required=True, help="XGBoost model saved as .json or .ubj")
+    batch.add_argument("--model", required=True,
+                       help="model file: XGBoost .json/.ubj, LightGBM .txt/.json, CatBoost .cbm, ONNX .onnx or "
+                       "scikit-learn .skops (XGBoost, LightGBM and CatBoost: exact TreeSHAP; others: permutation SHAP)")
     batch.add_argument("--out", required=True, help="folder for part-NNNNN.parquet and manifest.json")
     batch.add_argument("--target", help="target column, copied to the output (optional)")
     batch.add_argument("--spec", help="spec TOML file (default: <data>.toml beside a single data file, if any)")
@@ -30,7 +32,7 @@ def register(commands) -> None:
                        help=f"at most this many rows get counterfactuals (default {DEFAULT_MAX_COUNTERFACTUAL_ROWS:,})")
     batch.add_argument("--seed", type=int, default=0, help="seed of the counterfactual search and samples")
     batch.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
-                       help="auto: the GPU when XGBoost sees one (default)")
+                       help="auto: the GPU when XGBoost sees one (default); other kinds of model run on the CPU")
     batch.add_argument("--keep", type=_column_list, default=(), metavar="COL[,COL]",
                        help="input columns copied to the output unchanged, e.g. application_id,month (identifiers "
                        "and periods to join the results back or to group them by)")

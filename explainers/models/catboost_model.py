@@ -12,7 +12,7 @@ import pandas as pd
 from ..data import Dataset
 from ..errors import InputError
 from .core import TabularModel, hash_bytes, read_model_bytes
-from .layout import Layout, check_categorical, check_task, class_names, frame_sample, match_layout
+from .layout import Layout, ModelInfo, check_categorical, check_task, class_names, frame_sample, match_layout
 
 SUFFIXES = (".cbm",)
 CLASSIFIER_LOSSES = ("Logloss", "CrossEntropy", "MultiClass", "MultiClassOneVsAll")
@@ -36,6 +36,10 @@ class CatBoostRunner:
         self.texts = {j: (position[layout.sources[j]],
                           np.array([*dataset.info[layout.sources[j]].categories, MISSING_CATEGORY], dtype=object))
                       for j in categorical_positions}
+        self.threads: int | None = None  # fixed by a caller that runs its own processes (batch workers: 1)
+
+    def _threads(self, rows: int) -> int:
+        return self.threads if self.threads is not None else (1 if rows < 1000 else -1)
 
     def pool(self, frame: pd.DataFrame):
         from catboost import Pool
@@ -51,7 +55,7 @@ class CatBoostRunner:
         return Pool(rows, cat_features=self.categorical_positions or None, feature_names=list(self.layout.names))
 
     def _run(self, frame: pd.DataFrame, kind: str) -> np.ndarray:
-        threads = 1 if len(frame) < 1000 else -1
+        threads = self._threads(len(frame))
         return np.asarray(self.model.predict(self.pool(frame), prediction_type=kind, thread_count=threads),
                           dtype="float64")
 
@@ -65,9 +69,52 @@ class CatBoostRunner:
         return self._run(frame, "RawFormulaVal")
 
     def contributions(self, frame: pd.DataFrame) -> np.ndarray:
-        threads = 1 if len(frame) < 1000 else -1
+        threads = self._threads(len(frame))
         values = self.model.get_feature_importance(self.pool(frame), type="ShapValues", thread_count=threads)
         return self.layout.aggregate(np.asarray(values, dtype="float64"))
+
+
+def _read_catboost(path: Path):
+    """The model and its bytes, checked in a child process first (without a table: no sample rows)."""
+    from catboost import CatBoost, CatBoostError
+
+    from ..model_check import check_model_bytes
+
+    data = read_model_bytes(path)
+    check_model_bytes(data, path.name, "cbm")
+    model = CatBoost()
+    try:
+        model.load_model(blob=data)
+    except (CatBoostError, ValueError, OSError):
+        raise InputError(key="errors.model_kinds.unreadable", name=path.name, kind="CatBoost",
+                         advice="model.save_model('model.cbm')") from None
+    loss = str(model.get_all_params().get("loss_function", "")).split(":")[0]
+    if loss not in CLASSIFIER_LOSSES and loss not in REGRESSION_LOSSES:
+        raise InputError(key="errors.model_kinds.objective", name=path.name, objective=loss or "?")
+    return model, loss
+
+
+def describe_catboost(path: Path) -> ModelInfo:
+    """What a CatBoost file says about its table: input names, which are categorical, loss and classes (CatBoost
+    keeps categories only as hashes, so their values come from the data)."""
+    model, loss = _read_catboost(path)
+    names = [str(n) for n in model.feature_names_]
+    positions = {int(p) for p in model.get_cat_feature_indices()}
+    classifier = loss in CLASSIFIER_LOSSES
+    found = getattr(model, "classes_", None)
+    labels = [] if found is None else [str(c) for c in found]
+    if classifier and loss in ("Logloss", "CrossEntropy") and len(labels) != 2:
+        labels = labels or ["0", "1"]
+    return ModelInfo(
+        kind="catboost",
+        task="classification" if classifier else "regression",
+        num_class=len(labels) if classifier else 0,
+        objective=loss,
+        features=tuple(names),
+        num_features=len(names),
+        kinds=tuple("categorical" if j in positions else "numeric" for j in range(len(names))),
+        classes=tuple(labels) if classifier else (),
+    )
 
 
 def load_catboost(path: Path, dataset: Dataset) -> TabularModel:

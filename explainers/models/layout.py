@@ -8,7 +8,7 @@ columns and still add up to the model's output."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -82,6 +82,50 @@ class Layout:
             out[..., position[source]] += contributions[..., j]
         out[..., -1] = contributions[..., -1]
         return out
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a model file says about the table it expects, read before any table is typed (a batch run plans its
+    schema from it): its kind (``xgboost``, ``lightgbm``, ``catboost``, ``onnx``, ``sklearn``), task and number of
+    classes, its input columns in its order (None when it does not name them), which of them it says are
+    categorical or numeric (``kinds``, one per input: ``"categorical"``, ``"numeric"`` or None when the model does not
+    say, and the column is typed from the data), and the categories it stores."""
+
+    kind: str
+    task: str  # "classification" or "regression"
+    num_class: int  # 2 for a binary classifier, 0 for a regressor
+    objective: str  # the library's own name of what it was trained for (objective, loss, estimator type)
+    features: tuple[str, ...] | None
+    num_features: int
+    kinds: tuple[str | None, ...] = ()
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    classes: tuple[str, ...] = ()  # the class labels the model stores, in its order, when it stores them
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.task == "classification"
+
+
+def input_columns(names: list[str], columns: list[str]) -> tuple[list[str], set[str], list[str]]:
+    """The table columns a model's inputs come from, in the model's order; those it takes one-hot encoded
+    (``colour_red`` or ``colour=red`` from ``colour``); and the inputs that come from no column."""
+    available = sorted(set(columns), key=len, reverse=True)  # the longest column name that prefixes an input
+    originals: list[str] = []
+    encoded: set[str] = set()
+    unknown: list[str] = []
+    for name in names:
+        source = name if name in set(columns) else next(
+            (c for c in available for sep in SEPARATORS if name.startswith(c + sep) and len(name) > len(c + sep)),
+            None)
+        if source is None:
+            unknown.append(name)
+            continue
+        if source != name:
+            encoded.add(source)
+        if source not in originals:
+            originals.append(source)
+    return originals, encoded, unknown
 
 
 def frame_sample(dataset: Dataset) -> dict | None:

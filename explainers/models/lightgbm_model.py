@@ -13,7 +13,15 @@ import pandas as pd
 from ..data import Dataset
 from ..errors import InputError
 from .core import TabularModel, hash_bytes, read_model_bytes
-from .layout import Layout, check_categorical, check_known_categories, check_task, frame_sample, match_layout
+from .layout import (
+    Layout,
+    ModelInfo,
+    check_categorical,
+    check_known_categories,
+    check_task,
+    frame_sample,
+    match_layout,
+)
 
 SUFFIXES = (".txt", ".json")
 CLASSIFIER_OBJECTIVES = ("binary", "multiclass", "multiclassova")
@@ -39,6 +47,7 @@ class LightGBMRunner:
         self.layout = layout
         self.dataset = dataset
         self.category_maps = category_maps  # model input position → model category number of each table code
+        self.threads: int | None = None  # fixed by a caller that runs its own processes (batch workers: 1)
 
     def matrix(self, codes: np.ndarray) -> np.ndarray:
         data = self.layout.matrix(np.asarray(codes, dtype="float64"))
@@ -53,7 +62,7 @@ class LightGBMRunner:
         return data
 
     def run_codes(self, codes: np.ndarray, **kwargs) -> np.ndarray:
-        threads = 1 if len(codes) < 1000 else 0
+        threads = self.threads if self.threads is not None else (1 if len(codes) < 1000 else 0)
         return np.asarray(self.booster.predict(self.matrix(codes), num_threads=threads, **kwargs), dtype="float64")
 
     def _run(self, frame: pd.DataFrame, **kwargs) -> np.ndarray:
@@ -95,22 +104,66 @@ def category_maps(layout: Layout, known: list, categorical_inputs: list[str], da
     return maps
 
 
-def load_lightgbm(path: Path, dataset: Dataset) -> TabularModel:
-    """A LightGBM text or JSON model file, checked in a child process and then against the table."""
+def _read_text(data: bytes, fmt: str) -> str:
+    """The model as LightGBM text (a ``dump_model()`` JSON converted), for bytes the child process passed."""
     from dataclasses import asdict
 
+    from ..model_check import ModelLimits, lightgbm_text_from_json
+
+    if fmt == "lightgbm-json":
+        return lightgbm_text_from_json(json.loads(data), asdict(ModelLimits.from_env()))
+    return data.decode("utf-8")
+
+
+def describe_lightgbm(path: Path) -> ModelInfo:
+    """What a LightGBM file says about its table (checked in a child process first): input names, which are
+    categorical (and their pandas categories, when it was trained on a frame), objective and classes."""
     import lightgbm as lgb
 
-    from ..model_check import ModelLimits, check_model_bytes, lightgbm_text_from_json
+    from ..model_check import check_model_bytes
+
+    data = read_model_bytes(path)
+    fmt = "lightgbm-json" if path.suffix.lower() == ".json" else "lightgbm"
+    facts = check_model_bytes(data, path.name, fmt)
+    try:
+        booster = lgb.Booster(model_str=_read_text(data, fmt))
+    except Exception:
+        raise InputError(key="errors.model_kinds.unreadable", name=path.name, kind="LightGBM",
+                         advice="booster.save_model('model.txt')") from None
+    objective = str(facts.get("objective") or "")
+    classifier = objective in CLASSIFIER_OBJECTIVES
+    if not classifier and objective not in REGRESSION_OBJECTIVES:
+        raise InputError(key="errors.model_kinds.objective", name=path.name, objective=objective or "?")
+    names = [str(n) for n in booster.feature_name()]
+    positions = {int(p) for p in facts.get("categorical") or []}
+    categorical = [name for j, name in enumerate(names) if j in positions]
+    known = booster.pandas_categorical or []
+    categories = ({name: [str(c) for c in values] for name, values in zip(categorical, known, strict=True)}
+                  if len(known) == len(categorical) else {})
+    return ModelInfo(
+        kind="lightgbm",
+        task="classification" if classifier else "regression",
+        num_class=(2 if objective == "binary" else booster.num_model_per_iteration()) if classifier else 0,
+        objective=objective,
+        features=tuple(names),
+        num_features=len(names),
+        kinds=tuple("categorical" if j in positions else "numeric" for j in range(len(names))),
+        categories=categories,
+    )
+
+
+def load_lightgbm(path: Path, dataset: Dataset) -> TabularModel:
+    """A LightGBM text or JSON model file, checked in a child process and then against the table."""
+    import lightgbm as lgb
+
+    from ..model_check import check_model_bytes
 
     data = read_model_bytes(path)
     fmt = "lightgbm-json" if path.suffix.lower() == ".json" else "lightgbm"
     facts = check_model_bytes(data, path.name, fmt, {"features": len(dataset.feature_names)},
                               sample=frame_sample(dataset))
     try:
-        text = (lightgbm_text_from_json(json.loads(data), asdict(ModelLimits.from_env())) if fmt == "lightgbm-json"
-                else data.decode("utf-8"))
-        booster = lgb.Booster(model_str=text)
+        booster = lgb.Booster(model_str=_read_text(data, fmt))
     except Exception:
         raise InputError(key="errors.model_kinds.unreadable", name=path.name, kind="LightGBM",
                          advice="booster.save_model('model.txt')") from None

@@ -14,15 +14,25 @@ from ..errors import InputError
 from ..upload import Limits, megabytes
 from ..util import MODEL_TYPES, PICKLE_SUFFIXES, looks_like_pickle, pickle_file_refusal, pickle_refusal
 from .catboost_model import SUFFIXES as CATBOOST_SUFFIXES
-from .catboost_model import load_catboost
+from .catboost_model import describe_catboost, load_catboost
 from .core import TabularModel, hash_bytes, xgboost
+from .layout import ModelInfo
 from .lightgbm_model import SUFFIXES as LIGHTGBM_SUFFIXES
-from .lightgbm_model import load_lightgbm, looks_like_lightgbm_json
+from .lightgbm_model import describe_lightgbm, load_lightgbm, looks_like_lightgbm_json
 from .onnx_model import SUFFIXES as ONNX_SUFFIXES
-from .onnx_model import load_onnx
-from .sklearn_model import load_skops
+from .onnx_model import describe_onnx, load_onnx
+from .sklearn_model import SUFFIXES as SKOPS_SUFFIXES
+from .sklearn_model import describe_skops, load_skops
 from .xgboost_model import SUFFIXES as XGBOOST_SUFFIXES
-from .xgboost_model import load_xgboost
+from .xgboost_model import describe_xgboost, load_xgboost
+
+# Every model file suffix that loads without pickle, and the kinds they hold (as the command line names them).
+MODEL_SUFFIXES = tuple(dict.fromkeys((*XGBOOST_SUFFIXES, *LIGHTGBM_SUFFIXES, *CATBOOST_SUFFIXES, *ONNX_SUFFIXES,
+                                      *SKOPS_SUFFIXES)))
+MODEL_KINDS = {
+    "XGBoost": XGBOOST_SUFFIXES, "LightGBM": LIGHTGBM_SUFFIXES, "CatBoost": CATBOOST_SUFFIXES, "ONNX": ONNX_SUFFIXES,
+    "scikit-learn (skops)": SKOPS_SUFFIXES,
+}
 
 
 def load_model(
@@ -52,7 +62,7 @@ def load_model(
         return load_catboost(path, dataset)
     if suffix in ONNX_SUFFIXES:
         return load_onnx(path, dataset)
-    if suffix == ".skops":
+    if suffix in SKOPS_SUFFIXES:
         return load_skops(path, dataset, trusted)
     if suffix in PICKLE_SUFFIXES:
         if not allow_pickle:
@@ -72,6 +82,28 @@ def load_model(
                 tmp.unlink(missing_ok=True)
         classes = tuple(str(c) for c in getattr(estimator, "classes_", ()))
         return TabularModel(estimator, "sklearn", dataset, classes, hash_bytes(path.read_bytes()), path.name)
+    raise InputError(key="errors.model_kinds.unsupported_file", name=path.name, suffix=repr(suffix))
+
+
+def describe_model(path: str | Path, trusted: tuple[str, ...] = ()) -> ModelInfo:
+    """What a model file of any kind that :func:`load_model` reads without pickle says about the table it expects
+    (:class:`~explainers.models.layout.ModelInfo`), checked in a child process as loading it is; no table needed."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(key="errors.models.missing", path=path)
+    suffix = path.suffix.lower()
+    if suffix == ".json" and looks_like_lightgbm_json(_head(path)):
+        return describe_lightgbm(path)
+    if suffix in XGBOOST_SUFFIXES:
+        return describe_xgboost(path)
+    if suffix in LIGHTGBM_SUFFIXES:
+        return describe_lightgbm(path)
+    if suffix in CATBOOST_SUFFIXES:
+        return describe_catboost(path)
+    if suffix in ONNX_SUFFIXES:
+        return describe_onnx(path)
+    if suffix in SKOPS_SUFFIXES:
+        return describe_skops(path, trusted)
     raise InputError(key="errors.model_kinds.unsupported_file", name=path.name, suffix=repr(suffix))
 
 

@@ -16,25 +16,49 @@ import pandas as pd
 from ..data import Dataset
 from ..errors import InputError
 from .core import TabularModel, check_features, hash_bytes, read_model_bytes
-from .layout import check_task, class_names, frame_sample
+from .layout import ModelInfo, check_task, class_names, frame_sample
 
 SUFFIXES = (".onnx",)
 NUMBER_TYPES = {"tensor(float)": np.float32, "tensor(double)": np.float64, "tensor(int64)": np.int64,
                 "tensor(int32)": np.int32}
 
 
+def new_session(data: bytes):
+    """An onnxruntime session on the CPU, one thread, for bytes that passed the child process's check."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
+
+
 class OnnxRunner:
-    """An onnxruntime session on the table's typed frames: one feed per column, or one matrix of codes."""
+    """An onnxruntime session on the table's typed frames: one feed per column, or one matrix of codes. Pickled
+    as the model's bytes (a session cannot be), so that batch workers rebuild it."""
 
     def __init__(self, session, dataset: Dataset, per_column: bool, classifier: bool,
-                 labels: list | None):
+                 labels: list | None, data: bytes = b""):
         self.session = session
         self.dataset = dataset
         self.per_column = per_column
         self.classifier = classifier
         self.labels = labels
+        self.data = data
         self.inputs = session.get_inputs()
         self.outputs = session.get_outputs()
+
+    def __getstate__(self) -> dict:
+        if not self.data:
+            raise TypeError("this ONNX model was loaded without its bytes and cannot be copied")
+        return {k: v for k, v in self.__dict__.items() if k not in ("session", "inputs", "outputs")}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.session = new_session(self.data)
+        self.inputs = self.session.get_inputs()
+        self.outputs = self.session.get_outputs()
 
     def feeds(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         if not self.per_column:
@@ -81,11 +105,40 @@ class OnnxRunner:
         raise InputError(key="errors.model_kinds.onnx_no_values")
 
 
+def one_tensor(inputs: list[dict]) -> bool:
+    """Whether the model takes one numeric matrix of every column (codes) rather than one input per column."""
+    if len(inputs) != 1:
+        return False
+    shape = inputs[0].get("shape") or []
+    return len(shape) == 2 and isinstance(shape[1], int) and shape[1] > 1 and inputs[0].get("type") in NUMBER_TYPES
+
+
+def describe_onnx(path: Path) -> ModelInfo:
+    """What an ONNX file says about its table (checked in a child process first): one input per column, named
+    after it (a text input is a categorical column; a numeric one may be a number or a category's code, so its
+    kind comes from the data), or one tensor of all the columns; classifier or regressor, and its class labels."""
+    from ..model_check import check_model_bytes
+
+    facts = check_model_bytes(read_model_bytes(path), path.name, "onnx")
+    inputs = list(facts.get("inputs") or [])
+    classifier = bool(facts.get("classifier"))
+    labels = tuple(str(c) for c in facts.get("classes") or [])
+    if classifier and not labels:
+        raise InputError(key="errors.model_kinds.onnx_no_probabilities")
+    common = {"kind": "onnx", "task": "classification" if classifier else "regression",
+              "num_class": len(labels) if classifier else 0, "objective": str(facts.get("producer") or "onnx"),
+              "classes": labels}
+    if inputs and one_tensor(inputs):
+        width = int(inputs[0]["shape"][1])
+        return ModelInfo(features=None, num_features=width, kinds=(None,) * width, **common)
+    return ModelInfo(features=tuple(str(i["name"]) for i in inputs), num_features=len(inputs),
+                     kinds=tuple("categorical" if i.get("type") == "tensor(string)" else None for i in inputs),
+                     **common)
+
+
 def load_onnx(path: Path, dataset: Dataset) -> TabularModel:
     """An ONNX file, checked in a child process and then against the table (input names or width, task,
     classes)."""
-    import onnxruntime as ort
-
     from ..model_check import check_model_bytes
 
     data = read_model_bytes(path)
@@ -93,12 +146,8 @@ def load_onnx(path: Path, dataset: Dataset) -> TabularModel:
     codes = dataset.to_codes(dataset.features.iloc[: min(16, len(dataset.features))])
     sample["rows"] = [[None if v != v else float(v) for v in row] for row in codes.tolist()]
     facts = check_model_bytes(data, path.name, "onnx", {"features": len(dataset.feature_names)}, sample=sample)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
     try:
-        session = ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
+        session = new_session(data)
     except Exception:
         raise InputError(key="errors.model_kinds.unreadable", name=path.name, kind="ONNX",
                          advice="skl2onnx.to_onnx(model, ...)") from None
@@ -131,7 +180,7 @@ def load_onnx(path: Path, dataset: Dataset) -> TabularModel:
             raise InputError(key="errors.model_kinds.class_count", model=len(labels), table=len(dataset.classes),
                              classes=", ".join(dataset.classes))
         classes = class_names(labels, dataset)
-    runner = OnnxRunner(session, dataset, per_column, classifier, labels or None)
+    runner = OnnxRunner(session, dataset, per_column, classifier, labels or None, data)
     return TabularModel(
         runner,
         kind="onnx",

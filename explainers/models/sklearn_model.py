@@ -8,7 +8,7 @@ from pathlib import Path
 from ..data import Dataset
 from ..errors import InputError
 from .core import TabularModel, check_features, hash_bytes, read_model_bytes
-from .layout import frame_sample
+from .layout import ModelInfo, frame_sample
 
 SUFFIXES = (".skops",)
 
@@ -54,4 +54,26 @@ def load_skops(path: Path, dataset: Dataset, trusted: tuple[str, ...] = ()) -> T
         model_hash=hash_bytes(data),
         source=path.name,
         details={"type": type(estimator).__name__},
+    )
+
+
+def describe_skops(path: Path, trusted: tuple[str, ...] = ()) -> ModelInfo:
+    """What a skops file says about its table (checked in a child process, never loaded here): the columns it was
+    fitted on (``feature_names_in_``; their kinds come from the data), classifier or regressor, its classes."""
+    from ..model_check import check_model_bytes
+
+    facts = check_model_bytes(read_model_bytes(path), path.name, "skops", trusted=trusted)
+    names = facts.get("feature_names")
+    classes = tuple(str(c) for c in facts.get("classes") or [])
+    classifier = bool(classes) and bool(facts.get("predict_proba"))
+    count = len(names) if names else max(int(facts.get("n_features") or -1), 0)
+    return ModelInfo(
+        kind="sklearn",
+        task="classification" if classifier else "regression",
+        num_class=len(classes) if classifier else 0,
+        objective=str(facts.get("type") or "scikit-learn"),
+        features=tuple(str(n) for n in names) if names else None,
+        num_features=count,
+        kinds=(None,) * count,
+        classes=classes if classifier else (),
     )

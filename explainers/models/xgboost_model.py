@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ..data import Dataset
 from ..errors import InputError
 from .core import TabularModel, check_features, hash_bytes, read_model_bytes, xgboost
+from .layout import ModelInfo
 
 if TYPE_CHECKING:
     import xgboost as xgb
@@ -85,4 +86,41 @@ def load_xgboost(path: Path, dataset: Dataset) -> TabularModel:
         model_hash=hash_bytes(data),
         source=path.name,
         details={"objective": objective, "trees": int(booster.num_boosted_rounds())},
+    )
+
+
+def describe_xgboost(path: Path) -> ModelInfo:
+    """What an XGBoost file says about its table: feature names and types ('c' categorical), objective, classes,
+    and the training categories that XGBoost >= 3.1 keeps in the model."""
+    import warnings
+
+    xgb = xgboost()
+    booster, config = read_xgboost_file(path)
+    objective = config["learner"]["objective"]["name"]
+    num_class = int(config["learner"]["learner_model_param"].get("num_class", "0") or 0)
+    categories: dict[str, list[str]] = {}
+    try:  # XGBoost >= 3.1 keeps the training categories in the model
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            stored = booster.get_categories(export_to_arrow=True)
+        if not stored.empty():
+            for name, values in stored.to_arrow():
+                if values is not None:
+                    categories[str(name)] = [str(v) for v in values.to_pylist()]
+    except (AttributeError, TypeError, ValueError, xgb.core.XGBoostError):
+        categories = {}
+    names = list(booster.feature_names) if booster.feature_names else None
+    num_features = int(booster.num_features())
+    # Without stored types every feature is a number, as XGBoost reads it.
+    types = [*(booster.feature_types or []), *["float"] * num_features][:num_features]
+    classifier = objective.startswith(("binary:", "multi:"))
+    return ModelInfo(
+        kind="xgboost",
+        task="classification" if classifier else "regression",
+        num_class=num_class if objective.startswith("multi:") else (2 if classifier else 0),
+        objective=objective,
+        features=tuple(names) if names else None,
+        num_features=num_features,
+        kinds=tuple("categorical" if kind == "c" else "numeric" for kind in types),
+        categories=categories,
     )
