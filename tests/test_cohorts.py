@@ -282,3 +282,56 @@ def test_without_a_database_cohorts_stay_in_the_session(tmp_path, monkeypatch):
     assert any(t["erroranalysis.session_only"].split("(")[0] in i.value for i in at.info), [i.value for i in at.info]
     assert "Mais velhos" in set(cohort_table(at, "pt-BR")[t["erroranalysis.cohort"]])
     assert not blocked.is_dir()
+
+
+# ------------------------------------------------------------------------------------------------
+# In Chromium: a cohort saved in one browser is there in another one after the server restarted
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_saved_cohort_survives_a_server_restart_in_the_browser(tmp_path):
+    from tests.browser_support import (
+        assert_clean,
+        chromium,
+        full_screenshot,
+        new_tab,
+        open_page,
+        require_chromium,
+        screenshot_dir,
+        settle,
+        streamlit_server,
+    )
+
+    require_chromium()
+    url = f"sqlite:///{tmp_path / 'browser.db'}"
+    env = {DB_ENV: url}
+    cache = REPO / ".cache"
+    name = "Older renters"
+    shots = screenshot_dir(tmp_path)
+    with chromium() as browser:
+        with streamlit_server(tmp_path / "first", cache_from=cache, env=env) as server, new_tab(browser) as page:
+            open_page(page, server, "/errors?dataset=credit&lang=en")
+            page.get_by_role("textbox", name="Name").fill(name)
+            page.get_by_role("textbox", name="Rows where").fill(OLDER_RENTERS)
+            page.get_by_role("button", name="Add the cohort").click()
+            settle(page, server)
+            assert_clean(page, server)
+            full_screenshot(page, shots / "errors-cohort-added.png")
+        with streamlit_server(tmp_path / "second", cache_from=cache, env=env) as server, new_tab(browser) as page:
+            open_page(page, server, "/errors?dataset=credit&lang=en")
+            assert_clean(page, server)
+            # The table is drawn on a canvas; the saved cohort shows itself by refusing its name a second time.
+            page.get_by_role("textbox", name="Name").fill(name)
+            page.get_by_role("textbox", name="Rows where").fill("Age > 50")
+            page.get_by_role("button", name="Add the cohort").click()
+            settle(page, server)
+            refusal = page.locator('[data-testid="stAlertContentError"]')
+            assert refusal.count() == 1 and f"already has a cohort named {name}" in refusal.inner_text()
+            full_screenshot(page, shots / "errors-cohorts-after-restart.png")
+    db = Store(url)
+    try:
+        assert [(c.name, c.expression, c.actor) for c in list_cohorts(db, load_builtin("credit").data_hash)] == [
+            (name, OLDER_RENTERS, "anonymous")]
+    finally:
+        db.dispose()
