@@ -335,3 +335,38 @@ def test_a_saved_cohort_survives_a_server_restart_in_the_browser(tmp_path):
             (name, OLDER_RENTERS, "anonymous")]
     finally:
         db.dispose()
+
+
+# ------------------------------------------------------------------------------------------------
+# The command line
+
+
+def test_errors_command_lists_the_saved_cohorts(tmp_path, credit):
+    import json
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    db = Store(url)
+    try:
+        save_cohort(db, credit, "Older renters", OLDER_RENTERS, ANA)
+        save_cohort(db, credit, "Nobody", "Age > 1000", ANA)
+    finally:
+        db.dispose()
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "explainers", "errors", "--data", "credit", "--max-depth", "1",
+                               "--cohorts", "--db", url, *args], capture_output=True, text=True, cwd=REPO, timeout=600)
+
+    done = run("--format", "json")
+    assert done.returncode == 0, done.stderr
+    listed = json.loads(done.stdout)["cohorts"]
+    expected = cohort_metrics(train_default_model(credit), {"Older renters": OLDER_RENTERS}).table.loc["Older renters"]
+    assert [c["name"] for c in listed] == ["Older renters", "Nobody"]
+    assert listed[0]["rows"] == int(expected["rows"]) and listed[0]["errors"] == int(expected["errors"])
+    assert listed[0]["accuracy"] == pytest.approx(expected["accuracy"]) and listed[0]["saved_by"] == "Ana"
+    assert listed[1]["rows"] == 0 and listed[1]["error_rate"] is None
+    text = run("--lang", "pt-BR")
+    assert text.returncode == 0, text.stderr
+    assert f"Older renters: {int(expected['rows'])} linhas, {int(expected['errors'])} erros" in text.stdout
+    assert "Coortes salvas para esta tabela (2):" in text.stdout and OLDER_RENTERS in text.stdout
