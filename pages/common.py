@@ -22,6 +22,8 @@ from pages.state import (
     UPLOAD_PREFIX,
     leave_legacy_multipage_mode,
     model_ids,
+    page_state,
+    remembered_widget,
     set_view,
     uploaded_models,
     uploads,
@@ -268,6 +270,19 @@ def chart(figure, caption: str, key: str) -> None:
         figure.update_layout(font={"size": 17}, title_font={"size": 22})
     st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
     st.caption(caption)
+
+
+def section_picker(page: str, sections: list[str]) -> str:
+    """Which part of a busy page to draw: a row of buttons above it, the first part chosen on arrival, the
+    reader's choice kept in page state. Only the chosen part runs and reaches the browser, so a page arrives with
+    one or two charts, not five (ten readers at once share two cores; each Plotly chart costs the browser about
+    as much as a whole page of text). Labels are ``sections.<page>_<id>`` in the catalogue."""
+    t = tr()
+    chosen = remembered_widget(st.segmented_control, page_state("sections"), page, f"{page}_section",
+                               t("sections.label"), sections, default=sections[0], required=True,
+                               format_func=lambda section: t(f"sections.{page}_{section}"),
+                               label_visibility="collapsed")
+    return chosen if chosen in sections else sections[0]
 
 
 def model_name(ws: Workspace) -> str:

@@ -20,6 +20,7 @@ from pages.common import (
     model_title,
     plain_text,
     prediction_text,
+    section_picker,
     tr,
     workspace,
     workspace_key,
@@ -99,29 +100,32 @@ shown_titles = {key: titles[by_key[key]] for key in keys}
 with st.spinner(t("compare.computing")):
     result = cached_comparison(keys, hashes, ws.seed)
 
-# Metrics with their intervals
-st.subheader(t("compare.metrics"))
-metric_names = list(result.metrics.loc[keys[0]].index)
-table = pd.DataFrame({
-    t(metric_key(metric)): [t("compare.value_interval", value=t.fixed(r["value"], 3), low=t.fixed(r["low"], 3),
-                              high=t.fixed(r["high"], 3))
-                            for r in (result.metrics.loc[(key, metric)] for key in keys)]
-    for metric in metric_names
-}, index=pd.Index([shown_titles[k] for k in keys], name=t("compare.model")))
-safe_dataframe(table, key="compare_metrics_table")
-st.caption(t("compare.metrics_caption", rows=t.number(result.rows, 0), resamples=result.resamples,
-             percent=t.percent(result.confidence, 0)))
-left, right = st.columns([1, 2])
-with left:
-    metric = remembered_widget(st.selectbox, store, "metric", "compare_metric", t("compare.metric"), metric_names,
-                               format_func=lambda m: t(metric_key(m)))
-with right:
-    chart(metric_intervals_figure(result, metric, shown_titles, tr=t),
-          t("compare.interval_caption", metric=t(metric_key(metric)), better=t(
-              "compare.higher_better" if bool(result.metrics.loc[(keys[0], metric), "higher_is_better"])
-              else "compare.lower_better")), "compare_interval")
+def metrics_section() -> None:
+    """The test metrics side by side, with their intervals."""
+    st.subheader(t("compare.metrics"))
+    metric_names = list(result.metrics.loc[keys[0]].index)
+    table = pd.DataFrame({
+        t(metric_key(metric)): [t("compare.value_interval", value=t.fixed(r["value"], 3), low=t.fixed(r["low"], 3),
+                                  high=t.fixed(r["high"], 3))
+                                for r in (result.metrics.loc[(key, metric)] for key in keys)]
+        for metric in metric_names
+    }, index=pd.Index([shown_titles[k] for k in keys], name=t("compare.model")))
+    safe_dataframe(table, key="compare_metrics_table")
+    st.caption(t("compare.metrics_caption", rows=t.number(result.rows, 0), resamples=result.resamples,
+                 percent=t.percent(result.confidence, 0)))
+    left, right = st.columns([1, 2])
+    with left:
+        metric = remembered_widget(st.selectbox, store, "metric", "compare_metric", t("compare.metric"), metric_names,
+                                   format_func=lambda m: t(metric_key(m)))
+    with right:
+        chart(metric_intervals_figure(result, metric, shown_titles, tr=t),
+              t("compare.interval_caption", metric=t(metric_key(metric)), better=t(
+                  "compare.higher_better" if bool(result.metrics.loc[(keys[0], metric), "higher_is_better"])
+                  else "compare.lower_better")), "compare_interval")
 
-if result.task == "classification" and all(result.evaluations[k].curves for k in keys):
+
+def curves_section() -> None:
+    """ROC, precision-recall and calibration curves overlaid."""
     st.subheader(t("compare.curves"))
     columns = st.columns(3)
     for column, curve in zip(columns, ("roc", "pr", "calibration"), strict=True):
@@ -129,82 +133,96 @@ if result.task == "classification" and all(result.evaluations[k].curves for k in
             chart(curves_figure(result, curve, shown_titles, tr=t), t(f"compare.curve_caption_{curve}"),
                   f"compare_curve_{curve}")
 
-# Importance, side by side
-st.subheader(t("compare.importance"))
-changes = result.rank_changes()
-chart(importance_figure(result, names, shown_titles, marked_from=BIG_MOVE, tr=t),
-      t("compare.importance_caption", big=BIG_MOVE), "compare_importance")
-ranks = pd.DataFrame({t("local.feature"): [names.get(f, f) for f in result.importance.index]})
-for key in keys:
-    ranks[t("compare.rank_of", model=shown_titles[key])] = result.importance[f"rank:{key}"].to_numpy()
-ranks[t("compare.rank_change")] = changes.to_numpy()
-# Orange marks a feature whose rank moved: light for one or two places, darker from BIG_MOVE places.
-shades = ["background-color: #F5B971" if c >= BIG_MOVE else "background-color: #FBE3C6" if c else ""
-          for c in changes.to_numpy()]
-styled = escaped(ranks).style.apply(lambda column: shades, axis=0)
-st.dataframe(styled, hide_index=True, key="compare_ranks_table")
-st.caption(t("compare.ranks_caption", moved=int((changes > 0).sum()), big=BIG_MOVE))
 
-# Where they disagree
-st.subheader(t("compare.disagree"))
-st.metric(t("compare.disagree_rate"), t.percent(result.disagreement_rate),
-          help=t("compare.disagree_help_regression", tolerance=t.number(result.tolerance, 3))
-          if result.tolerance is not None else t("compare.disagree_help"))
-st.caption(t("compare.disagree_count", rows=t.number(len(result.disagree), 0), total=t.number(result.rows, 0)))
-if len(result.disagree):
-    frame = dataset.features.iloc[result.disagree]
-    filter_text = remembered_widget(st.text_input, store, "filter", "compare_filter", t("compare.filter"),
-                                    help=t("compare.filter_help"), placeholder="Age > 30")
-    picked = pd.Series(True, index=range(len(frame)))
-    if filter_text.strip():
-        try:
-            picked = pd.Series(select_rows(frame.reset_index(drop=True), filter_text))
-        except InputError as exc:
-            st.error(plain_text(exc.text(language())), icon=":material/filter_alt_off:")
-    positions = result.disagree[picked.to_numpy()][:MAX_SHOWN_ROWS]
-    predictions = result.predictions.loc[positions]
-    shown = pd.DataFrame({t("compare.row"): positions})
+def importance_section() -> None:
+    """Global importance side by side, rank changes marked."""
+    st.subheader(t("compare.importance"))
+    changes = result.rank_changes()
+    chart(importance_figure(result, names, shown_titles, marked_from=BIG_MOVE, tr=t),
+          t("compare.importance_caption", big=BIG_MOVE), "compare_importance")
+    ranks = pd.DataFrame({t("local.feature"): [names.get(f, f) for f in result.importance.index]})
     for key in keys:
-        if result.task == "classification":
-            shown[shown_titles[key]] = [class_label(ws, v) for v in predictions[f"predicted:{key}"]]
-        else:
-            shown[shown_titles[key]] = [t.number(v, 3) for v in predictions[f"score:{key}"]]
-    shown[t("compare.actual")] = [class_label(ws, v) if result.task == "classification" else t.number(v, 3)
-                                  for v in predictions["actual"]]
-    for feature in list(result.importance.index[:4]):
-        shown[names.get(feature, feature)] = [t.value(v) for v in dataset.features[feature].iloc[positions]]
-    safe_dataframe(shown, hide_index=True, key="compare_disagree_table")
-    st.caption(t("compare.disagree_caption", shown=t.number(len(positions), 0)))
-    if len(positions):
-        left, right = st.columns([2, 1])
-        target_row = left.selectbox(t("compare.open_row"), [int(p) for p in positions], key="compare_open_row")
-        right.write("")
-        if right.button(t("compare.open_local"), key="compare_open_local", icon=":material/person_search:"):
-            set_view(row=int(target_row))
-            st.switch_page("pages/local_explanation.py", query_params=url_params())
+        ranks[t("compare.rank_of", model=shown_titles[key])] = result.importance[f"rank:{key}"].to_numpy()
+    ranks[t("compare.rank_change")] = changes.to_numpy()
+    # Orange marks a feature whose rank moved: light for one or two places, darker from BIG_MOVE places.
+    shades = ["background-color: #F5B971" if c >= BIG_MOVE else "background-color: #FBE3C6" if c else ""
+              for c in changes.to_numpy()]
+    styled = escaped(ranks).style.apply(lambda column: shades, axis=0)
+    st.dataframe(styled, hide_index=True, key="compare_ranks_table")
+    st.caption(t("compare.ranks_caption", moved=int((changes > 0).sum()), big=BIG_MOVE))
 
-# One row through each model
-st.subheader(t("compare.one_row", row=row))
-with st.spinner(t("compare.computing_row")):
-    views = cached_row(keys, hashes, row, ws.seed)
-columns = st.columns(len(views))
-for column, item in zip(columns, views, strict=True):
-    with column, st.container(border=True):
-        headline, detail = prediction_text(ws, item.prediction)
-        st.markdown(f"**{plain_text(shown_titles[item.name])}**")
-        st.metric(t("compare.prediction"), headline, help=detail)
-        st.caption(detail)
-        st.markdown(t("compare.reasons"))
-        for feature, value in item.reasons:
-            arrow = "▲" if value >= 0 else "▼"
-            st.markdown(f"- {arrow} {plain_text(names.get(feature, feature))} = "
-                        f"{plain_text(t.value(dataset.features[feature].iloc[row]))}")
-        if item.best is None:
-            st.caption(t("compare.no_counterfactual"))
-        else:
-            st.markdown(t("compare.best_counterfactual") + " " + plain_text("; ".join(
-                f"{names.get(f, f)}: {t.value(c['from'])} → {t.value(c['to'])}" for f, c in item.best.changes.items())))
-outcomes = {str(c): class_label(ws, c) for c in ws.model.classes}
-with st.container(border=True):
-    st.markdown(plain_text(row_sentence(views, shown_titles, names, outcomes, language())))
-st.caption(t("compare.sentence_caption"))
+
+def disagree_section() -> None:
+    """The rows where the models disagree, filterable, each opening the local views."""
+    st.subheader(t("compare.disagree"))
+    st.metric(t("compare.disagree_rate"), t.percent(result.disagreement_rate),
+              help=t("compare.disagree_help_regression", tolerance=t.number(result.tolerance, 3))
+              if result.tolerance is not None else t("compare.disagree_help"))
+    st.caption(t("compare.disagree_count", rows=t.number(len(result.disagree), 0), total=t.number(result.rows, 0)))
+    if len(result.disagree):
+        frame = dataset.features.iloc[result.disagree]
+        filter_text = remembered_widget(st.text_input, store, "filter", "compare_filter", t("compare.filter"),
+                                        help=t("compare.filter_help"), placeholder="Age > 30")
+        picked = pd.Series(True, index=range(len(frame)))
+        if filter_text.strip():
+            try:
+                picked = pd.Series(select_rows(frame.reset_index(drop=True), filter_text))
+            except InputError as exc:
+                st.error(plain_text(exc.text(language())), icon=":material/filter_alt_off:")
+        positions = result.disagree[picked.to_numpy()][:MAX_SHOWN_ROWS]
+        predictions = result.predictions.loc[positions]
+        shown = pd.DataFrame({t("compare.row"): positions})
+        for key in keys:
+            if result.task == "classification":
+                shown[shown_titles[key]] = [class_label(ws, v) for v in predictions[f"predicted:{key}"]]
+            else:
+                shown[shown_titles[key]] = [t.number(v, 3) for v in predictions[f"score:{key}"]]
+        shown[t("compare.actual")] = [class_label(ws, v) if result.task == "classification" else t.number(v, 3)
+                                      for v in predictions["actual"]]
+        for feature in list(result.importance.index[:4]):
+            shown[names.get(feature, feature)] = [t.value(v) for v in dataset.features[feature].iloc[positions]]
+        safe_dataframe(shown, hide_index=True, key="compare_disagree_table")
+        st.caption(t("compare.disagree_caption", shown=t.number(len(positions), 0)))
+        if len(positions):
+            left, right = st.columns([2, 1])
+            target_row = left.selectbox(t("compare.open_row"), [int(p) for p in positions], key="compare_open_row")
+            right.write("")
+            if right.button(t("compare.open_local"), key="compare_open_local", icon=":material/person_search:"):
+                set_view(row=int(target_row))
+                st.switch_page("pages/local_explanation.py", query_params=url_params())
+
+
+def row_section() -> None:
+    """The current row through each model: prediction, reasons, smallest counterfactual."""
+    st.subheader(t("compare.one_row", row=row))
+    with st.spinner(t("compare.computing_row")):
+        views = cached_row(keys, hashes, row, ws.seed)
+    columns = st.columns(len(views))
+    for column, item in zip(columns, views, strict=True):
+        with column, st.container(border=True):
+            headline, detail = prediction_text(ws, item.prediction)
+            st.markdown(f"**{plain_text(shown_titles[item.name])}**")
+            st.metric(t("compare.prediction"), headline, help=detail)
+            st.caption(detail)
+            st.markdown(t("compare.reasons"))
+            for feature, value in item.reasons:
+                arrow = "▲" if value >= 0 else "▼"
+                st.markdown(f"- {arrow} {plain_text(names.get(feature, feature))} = "
+                            f"{plain_text(t.value(dataset.features[feature].iloc[row]))}")
+            if item.best is None:
+                st.caption(t("compare.no_counterfactual"))
+            else:
+                changes = "; ".join(f"{names.get(f, f)}: {t.value(c['from'])} → {t.value(c['to'])}"
+                                    for f, c in item.best.changes.items())
+                st.markdown(t("compare.best_counterfactual") + " " + plain_text(changes))
+    outcomes = {str(c): class_label(ws, c) for c in ws.model.classes}
+    with st.container(border=True):
+        st.markdown(plain_text(row_sentence(views, shown_titles, names, outcomes, language())))
+    st.caption(t("compare.sentence_caption"))
+
+
+SECTIONS = {"metrics": metrics_section, "curves": curves_section, "importance": importance_section,
+            "disagree": disagree_section, "row": row_section}
+if result.task != "classification" or not all(result.evaluations[k].curves for k in keys):
+    SECTIONS.pop("curves")
+SECTIONS[section_picker("compare", list(SECTIONS))]()

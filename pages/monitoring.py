@@ -11,7 +11,7 @@ from explainers.batch import list_results, open_results, results_root
 from explainers.monitoring import thresholds_for
 from explainers.upload import TABLE_TYPES
 from pages import monitoring_ui as ui
-from pages.common import current, engine_text, labels, tr
+from pages.common import current, engine_text, labels, section_picker, tr
 from pages.state import page_state, remembered_widget
 
 t = tr()
@@ -97,14 +97,21 @@ if len(results) > 1:
     result = next(r for r in results if r.name == period)
 ui.notices(result)
 ui.alerts(result, ws, names)
-ui.data_view(result, names)
-st.subheader(t("monitoring.feature_heading"))
-ordered = list(result.feature_table()["feature"])
-feature = st.selectbox(t("monitoring.feature_pick"), ordered, format_func=lambda f: names.get(f, f),
-                       key="monitoring_feature")
-ui.feature_view(result, names, feature)
-ui.prediction_view(result, ws)
-ui.attribution_view(result, names)
-ui.performance_view(result)
+
+
+def feature_section() -> None:
+    """One feature's reference and current distributions."""
+    st.subheader(t("monitoring.feature_heading"))
+    ordered = list(result.feature_table()["feature"])
+    feature = st.selectbox(t("monitoring.feature_pick"), ordered, format_func=lambda f: names.get(f, f),
+                           key="monitoring_feature")
+    ui.feature_view(result, names, feature)
+
+
+SECTIONS = {"data": lambda: ui.data_view(result, names), "feature": feature_section,
+            "prediction": lambda: ui.prediction_view(result, ws),
+            "attribution": lambda: ui.attribution_view(result, names),
+            "performance": lambda: ui.performance_view(result)}
 if len(results) > 1:
-    ui.timeline_view(results, ws, names)
+    SECTIONS["timeline"] = lambda: ui.timeline_view(results, ws, names)
+SECTIONS[section_picker("monitoring", list(SECTIONS))]()

@@ -15,6 +15,7 @@ from pages.common import (
     model_name,
     plain_text,
     presenting,
+    section_picker,
     tr,
 )
 from pages.privacy_ui import personal_section
@@ -83,7 +84,7 @@ for column, (metric, value) in zip(metric_columns, result.metrics.items(), stric
     column.metric(t(f"report.metric_{key}") if key else metric, t.fixed(value, 3),
                   help=t(f"report.metric_{key}_help") if key else None)
 
-if model.is_classifier and result.curves:
+if model.is_classifier and result.curves and section_picker("overview", ["threshold", "curves"]) == "curves":
     positive = model.classes[model.positive_index]
     one, two, three = st.columns(3)
     with one:
@@ -94,6 +95,8 @@ if model.is_classifier and result.curves:
     with three:
         chart(charts.calibration_figure(result.curves["calibration"], tr=t), t("overview.calibration_caption"),
               "overview_calibration")
+elif model.is_classifier and result.curves:
+    positive = model.classes[model.positive_index]
     threshold = st.slider(t("overview.threshold", label=class_label(ws, positive)), 0.0, 1.0, 0.5, 0.01,
                           key="overview_threshold")
     table = confusion_at(result, positive, threshold)

@@ -15,7 +15,7 @@ from pages.cached import (
     cached_stability,
     fairness_features,
 )
-from pages.common import chart, class_label, current, labels, language, tr
+from pages.common import chart, class_label, current, labels, language, section_picker, tr
 from pages.state import page_state, remembered_widget
 
 LAYOUT = {"template": "plotly_white", "margin": {"l": 10, "r": 40, "t": 50, "b": 10}, "font": {"size": 13}}
@@ -36,223 +36,234 @@ names = labels(ws)
 key = (name, model.model_hash)
 verdict_names = {v: t(f"trust.verdict_{v}") for v in trust.VERDICTS}
 
-st.title(t("trust.title"))
-st.write(t("trust.intro"))
+remembered = page_state("responsible_ai").setdefault(name, {})
 
-# ---------------------------------------------------------------------------------------------
-st.header(t("trust.row_heading", row=row))
-with st.spinner(t("trust.computing")):
-    check, agreed = cached_row_checks(*key, row, ws.seed)
-    stability = cached_stability(*key, row, trust.DEFAULT_STABILITY_SEEDS)
-columns = st.columns(3)
-columns[0].metric(t("trust.shap_check"), t("trust.passed") if check.passed else t("trust.failed"),
-                  help=t("trust.shap_check_help"))
-columns[1].metric(t("trust.agreement"), verdict_names[agreed.verdict], help=t("trust.agreement_help"))
-columns[2].metric(t("trust.stability_score"), t.percent(stability.score), help=t("trust.stability_help"))
-st.caption(t("trust.shap_check_caption", base=t.number(check.base_value, 4), total=t.number(check.total, 4),
-             reconstructed=t.number(check.reconstructed, 4), output=t.number(check.model_output, 4),
-             gap=f"{check.gap:.1e}", space=t(f"space.{check.space}")))
-st.caption(t("trust.agreement_caption", overlap=t.percent(agreed.overlap, 0),
-             rho=t.number(agreed.rho, 2), k=agreed.k, shap_top=", ".join(names[f] for f in agreed.shap_top),
-             lime_top=", ".join(names[f] for f in agreed.lime_top)))
 
-left, right = st.columns([3, 2])
-table = stability.table()
-with left:
-    shown = table.head(12).iloc[::-1]
-    figure = go.Figure(go.Bar(
-        y=[names.get(f, f) for f in shown["feature"]], x=shown["mean"], orientation="h",
-        error_x={"type": "data", "array": shown["std"].fillna(0).tolist(), "color": "#444444"},
-        marker={"color": direction_colours(shown["mean"])},
-    ))
-    figure.update_xaxes(title=t("trust.lime_weight"))
-    finish(figure, t("trust.stability_title", seeds=len(stability.seeds)), height=max(320, 32 * len(shown) + 100))
-    chart(figure, t("trust.stability_caption", seeds=len(stability.seeds), k=stability.k)
-          + " " + (t("trust.unstable_note") if stability.unstable else t("trust.stable_note")), "rai_stability_chart")
-with right:
-    st.dataframe(
-        pd.DataFrame({
-            t("trust.col_mean"): table["mean"].to_numpy(),
-            t("trust.col_std"): table["std"].to_numpy(),
-            t("trust.col_in_top", k=stability.k): table["in_top_k"].to_numpy(),
-        }, index=pd.Index([names.get(f, f) for f in table["feature"]], name=t("trust.col_feature"))).round(4),
-        key="rai_stability_table",
-    )
-    st.caption(t("trust.top_sets", sets="; ".join(", ".join(names[f] for f in s) for s in stability.top_sets)))
+def this_row() -> None:
+    """Can this row's explanation be trusted: the SHAP check, LIME's agreement and stability, the
+    counterfactuals' quality."""
+    st.header(t("trust.row_heading", row=row))
+    with st.spinner(t("trust.computing")):
+        check, agreed = cached_row_checks(*key, row, ws.seed)
+        stability = cached_stability(*key, row, trust.DEFAULT_STABILITY_SEEDS)
+    columns = st.columns(3)
+    columns[0].metric(t("trust.shap_check"), t("trust.passed") if check.passed else t("trust.failed"),
+                      help=t("trust.shap_check_help"))
+    columns[1].metric(t("trust.agreement"), verdict_names[agreed.verdict], help=t("trust.agreement_help"))
+    columns[2].metric(t("trust.stability_score"), t.percent(stability.score), help=t("trust.stability_help"))
+    st.caption(t("trust.shap_check_caption", base=t.number(check.base_value, 4), total=t.number(check.total, 4),
+                 reconstructed=t.number(check.reconstructed, 4), output=t.number(check.model_output, 4),
+                 gap=f"{check.gap:.1e}", space=t(f"space.{check.space}")))
+    st.caption(t("trust.agreement_caption", overlap=t.percent(agreed.overlap, 0),
+                 rho=t.number(agreed.rho, 2), k=agreed.k, shap_top=", ".join(names[f] for f in agreed.shap_top),
+                 lime_top=", ".join(names[f] for f in agreed.lime_top)))
 
-# ---------------------------------------------------------------------------------------------
-st.header(t("trust.cf_heading"))
-with st.spinner(t("trust.computing")):
-    quality = cached_counterfactual_quality(*key, row, ws.seed)
-if not quality.items:
-    st.info(t("trust.cf_none"))
-else:
-    summary = quality.summary()
-    columns = st.columns(5)
-    columns[0].metric(t("trust.cf_validity"), t.percent(summary["validity"], 0), help=t("trust.cf_validity_help"))
-    columns[1].metric(t("trust.cf_sparsity"), t.number(summary["sparsity"], 1), help=t("trust.cf_sparsity_help"))
-    columns[2].metric(t("trust.cf_proximity"), t.number(summary["proximity"], 2), help=t("trust.cf_proximity_help"))
-    columns[3].metric(t("trust.cf_diversity"), t.number(summary["diversity"], 2), help=t("trust.cf_diversity_help"))
-    columns[4].metric(t("trust.cf_plausibility"), t.number(summary["plausibility"], 2),
-                      help=t("trust.cf_plausibility_help"))
     left, right = st.columns([3, 2])
-    numbers = [f"#{item.index + 1}" for item in quality.items]
+    table = stability.table()
     with left:
-        figure = go.Figure()
-        figure.add_bar(x=numbers, y=[item.proximity for item in quality.items], name=t("trust.cf_proximity"),
-                       marker={"color": TOWARD_POSITIVE})
-        figure.add_bar(x=numbers, y=[item.plausibility for item in quality.items], name=t("trust.cf_plausibility"),
-                       marker={"color": ACCENT})
-        figure.update_layout(barmode="group")
-        figure.update_yaxes(title=t("trust.cf_distance_axis"))
-        finish(figure, t("trust.cf_chart_title"))
-        chart(figure, t("trust.cf_chart_caption"), "rai_cf_chart")
+        shown = table.head(12).iloc[::-1]
+        figure = go.Figure(go.Bar(
+            y=[names.get(f, f) for f in shown["feature"]], x=shown["mean"], orientation="h",
+            error_x={"type": "data", "array": shown["std"].fillna(0).tolist(), "color": "#444444"},
+            marker={"color": direction_colours(shown["mean"])},
+        ))
+        figure.update_xaxes(title=t("trust.lime_weight"))
+        finish(figure, t("trust.stability_title", seeds=len(stability.seeds)), height=max(320, 32 * len(shown) + 100))
+        note = t("trust.unstable_note") if stability.unstable else t("trust.stable_note")
+        chart(figure, t("trust.stability_caption", seeds=len(stability.seeds), k=stability.k) + " " + note,
+              "rai_stability_chart")
+    with right:
+        st.dataframe(
+            pd.DataFrame({
+                t("trust.col_mean"): table["mean"].to_numpy(),
+                t("trust.col_std"): table["std"].to_numpy(),
+                t("trust.col_in_top", k=stability.k): table["in_top_k"].to_numpy(),
+            }, index=pd.Index([names.get(f, f) for f in table["feature"]], name=t("trust.col_feature"))).round(4),
+            key="rai_stability_table",
+        )
+        st.caption(t("trust.top_sets", sets="; ".join(", ".join(names[f] for f in s) for s in stability.top_sets)))
+
+    st.header(t("trust.cf_heading"))
+    with st.spinner(t("trust.computing")):
+        quality = cached_counterfactual_quality(*key, row, ws.seed)
+    if not quality.items:
+        st.info(t("trust.cf_none"))
+    else:
+        summary = quality.summary()
+        columns = st.columns(5)
+        columns[0].metric(t("trust.cf_validity"), t.percent(summary["validity"], 0), help=t("trust.cf_validity_help"))
+        columns[1].metric(t("trust.cf_sparsity"), t.number(summary["sparsity"], 1), help=t("trust.cf_sparsity_help"))
+        columns[2].metric(t("trust.cf_proximity"), t.number(summary["proximity"], 2), help=t("trust.cf_proximity_help"))
+        columns[3].metric(t("trust.cf_diversity"), t.number(summary["diversity"], 2), help=t("trust.cf_diversity_help"))
+        columns[4].metric(t("trust.cf_plausibility"), t.number(summary["plausibility"], 2),
+                          help=t("trust.cf_plausibility_help"))
+        left, right = st.columns([3, 2])
+        numbers = [f"#{item.index + 1}" for item in quality.items]
+        with left:
+            figure = go.Figure()
+            figure.add_bar(x=numbers, y=[item.proximity for item in quality.items], name=t("trust.cf_proximity"),
+                           marker={"color": TOWARD_POSITIVE})
+            figure.add_bar(x=numbers, y=[item.plausibility for item in quality.items], name=t("trust.cf_plausibility"),
+                           marker={"color": ACCENT})
+            figure.update_layout(barmode="group")
+            figure.update_yaxes(title=t("trust.cf_distance_axis"))
+            finish(figure, t("trust.cf_chart_title"))
+            chart(figure, t("trust.cf_chart_caption"), "rai_cf_chart")
+        with right:
+            st.dataframe(pd.DataFrame({
+                t("trust.col_valid"): [t("trust.yes") if i.valid else t("trust.no") for i in quality.items],
+                t("trust.col_changed"): [i.sparsity for i in quality.items],
+                t("trust.cf_proximity"): [round(i.proximity, 3) for i in quality.items],
+                t("trust.cf_plausibility"): [round(i.plausibility, 3) for i in quality.items],
+                t("trust.col_nearest"): [i.nearest_row for i in quality.items],
+                t("trust.col_in_range"): [t("trust.yes") if i.in_range else ", ".join(i.out_of_range)
+                                          for i in quality.items],
+            }, index=pd.Index(numbers, name=t("trust.col_counterfactual"))), key="rai_cf_table")
+
+
+def across_rows() -> None:
+    """How often SHAP and LIME agree over a seeded sample of rows."""
+    st.header(t("trust.sample_heading"))
+    sample_size = remembered_widget(st.slider, remembered, "sample_rows", "rai_sample_rows", t("trust.sample_rows"),
+                                    10, 200, default=trust.DEFAULT_SAMPLE_ROWS, step=10)
+    with st.spinner(t("trust.sample_spinner", rows=sample_size)):
+        sample = cached_agreement_sample(*key, sample_size, ws.seed)
+    counts, shares = sample.counts, sample.shares
+    left, right = st.columns([3, 2])
+    with left:
+        figure = go.Figure(go.Bar(
+            x=[verdict_names[v] for v in trust.VERDICTS], y=[counts[v] for v in trust.VERDICTS],
+            marker={"color": [VERDICT_COLOURS[v] for v in trust.VERDICTS]},
+            text=[t.percent(shares[v], 0) for v in trust.VERDICTS], textposition="outside", cliponaxis=False,
+        ))
+        figure.update_yaxes(title=t("trust.rows_axis"))
+        finish(figure, t("trust.sample_title", rows=len(sample.rows)))
+        chart(figure, t("trust.sample_caption", rows=len(sample.rows), k=sample.k, rho=t.number(sample.median_rho, 2)),
+              "rai_sample_chart")
     with right:
         st.dataframe(pd.DataFrame({
-            t("trust.col_valid"): [t("trust.yes") if i.valid else t("trust.no") for i in quality.items],
-            t("trust.col_changed"): [i.sparsity for i in quality.items],
-            t("trust.cf_proximity"): [round(i.proximity, 3) for i in quality.items],
-            t("trust.cf_plausibility"): [round(i.plausibility, 3) for i in quality.items],
-            t("trust.col_nearest"): [i.nearest_row for i in quality.items],
-            t("trust.col_in_range"): [t("trust.yes") if i.in_range else ", ".join(i.out_of_range)
-                                      for i in quality.items],
-        }, index=pd.Index(numbers, name=t("trust.col_counterfactual"))), key="rai_cf_table")
+            t("trust.col_rows"): [counts[v] for v in trust.VERDICTS],
+            t("trust.col_share"): [round(shares[v], 4) for v in trust.VERDICTS],
+        }, index=pd.Index([verdict_names[v] for v in trust.VERDICTS], name=t("trust.col_verdict"))),
+            key="rai_sample_table")
+        st.caption(t("trust.thresholds"))
+    with st.expander(t("trust.sample_rows_table")):
+        per_row = sample.table()
+        per_row["verdict"] = per_row["verdict"].map(verdict_names)
+        per_row = per_row.rename(columns={column: t(f"trust.col_{column}") for column in per_row.columns})
+        st.dataframe(per_row.round(3), hide_index=True, key="rai_sample_rows_table")
 
-# ---------------------------------------------------------------------------------------------
-st.header(t("trust.sample_heading"))
-remembered = page_state("responsible_ai").setdefault(name, {})
-sample_size = remembered_widget(st.slider, remembered, "sample_rows", "rai_sample_rows", t("trust.sample_rows"),
-                                10, 200, default=trust.DEFAULT_SAMPLE_ROWS, step=10)
-with st.spinner(t("trust.sample_spinner", rows=sample_size)):
-    sample = cached_agreement_sample(*key, sample_size, ws.seed)
-counts, shares = sample.counts, sample.shares
-left, right = st.columns([3, 2])
-with left:
-    figure = go.Figure(go.Bar(
-        x=[verdict_names[v] for v in trust.VERDICTS], y=[counts[v] for v in trust.VERDICTS],
-        marker={"color": [VERDICT_COLOURS[v] for v in trust.VERDICTS]},
-        text=[t.percent(shares[v], 0) for v in trust.VERDICTS], textposition="outside", cliponaxis=False,
-    ))
-    figure.update_yaxes(title=t("trust.rows_axis"))
-    finish(figure, t("trust.sample_title", rows=len(sample.rows)))
-    chart(figure, t("trust.sample_caption", rows=len(sample.rows), k=sample.k, rho=t.number(sample.median_rho, 2)),
-          "rai_sample_chart")
-with right:
-    st.dataframe(pd.DataFrame({
-        t("trust.col_rows"): [counts[v] for v in trust.VERDICTS],
-        t("trust.col_share"): [round(shares[v], 4) for v in trust.VERDICTS],
-    }, index=pd.Index([verdict_names[v] for v in trust.VERDICTS], name=t("trust.col_verdict"))),
-        key="rai_sample_table")
-    st.caption(t("trust.thresholds"))
-with st.expander(t("trust.sample_rows_table")):
-    per_row = sample.table()
-    per_row["verdict"] = per_row["verdict"].map(verdict_names)
-    per_row = per_row.rename(columns={column: t(f"trust.col_{column}") for column in per_row.columns})
-    st.dataframe(per_row.round(3), hide_index=True, key="rai_sample_rows_table")
 
-# ---------------------------------------------------------------------------------------------
-st.header(t("trust.fairness_heading"))
-sensitive = [f for f in dataset.spec.sensitive if f in dataset.feature_names]
-options = fairness_features(name)
-if not sensitive:
-    st.info(t("trust.no_sensitive"))
-feature = remembered_widget(
-    st.selectbox, remembered, "feature", "rai_feature", t("trust.feature"), options,
-    format_func=lambda f: names.get(f, f) + (f" ({t('trust.sensitive_tag')})" if f in sensitive else ""),
-)
-numeric = dataset.info[feature].kind == "numeric"
-bins = trust.DEFAULT_BINS
-if numeric:
-    bins = remembered_widget(st.slider, remembered, "bins", "rai_bins", t("trust.bins"), 2, 10,
-                             default=trust.DEFAULT_BINS, help=t("trust.bins_help"))
-with st.spinner(t("trust.computing")):
-    fairness = cached_fairness(*key, feature, bins, lang)
-groups = fairness.groups
-headline = fairness.metrics.headline
-measured = groups.dropna(subset=[headline])  # small groups are counted but not measured (privacy)
-overall = float((measured[headline] * measured["count"]).sum() / measured["count"].sum())
-st.info(trust.fairness_summary(fairness, lang))
+def groups() -> None:
+    """Does the model treat groups alike: rates by group, then the flip test."""
+    st.header(t("trust.fairness_heading"))
+    sensitive = [f for f in dataset.spec.sensitive if f in dataset.feature_names]
+    options = fairness_features(name)
+    if not sensitive:
+        st.info(t("trust.no_sensitive"))
+    feature = remembered_widget(
+        st.selectbox, remembered, "feature", "rai_feature", t("trust.feature"), options,
+        format_func=lambda f: names.get(f, f) + (f" ({t('trust.sensitive_tag')})" if f in sensitive else ""),
+    )
+    numeric = dataset.info[feature].kind == "numeric"
+    bins = trust.DEFAULT_BINS
+    if numeric:
+        bins = remembered_widget(st.slider, remembered, "bins", "rai_bins", t("trust.bins"), 2, 10,
+                                 default=trust.DEFAULT_BINS, help=t("trust.bins_help"))
+    with st.spinner(t("trust.computing")):
+        fairness = cached_fairness(*key, feature, bins, lang)
+    groups = fairness.groups
+    headline = fairness.metrics.headline
+    measured = groups.dropna(subset=[headline])  # small groups are counted but not measured (privacy)
+    overall = float((measured[headline] * measured["count"]).sum() / measured["count"].sum())
+    st.info(trust.fairness_summary(fairness, lang))
 
-if model.is_classifier:
-    favourable = class_label(ws, model.classes[model.positive_index])
-    gaps = fairness.gaps
-    columns = st.columns(3)
-    columns[0].metric(t("trust.dp_difference"), t.number(gaps["demographic_parity_difference"], 3),
-                      help=t("trust.dp_difference_help"))
-    columns[1].metric(t("trust.dp_ratio"), t.number(gaps["demographic_parity_ratio"], 3),
-                      help=t("trust.dp_ratio_help"))
-    columns[2].metric(t("trust.eo_difference"), t.number(gaps["equalized_odds_difference"], 3),
-                      help=t("trust.eo_difference_help"))
-else:
-    favourable = dataset.spec.target
-    gaps = fairness.gaps
-    columns = st.columns(2)
-    columns[0].metric(t("trust.mean_difference"), t.number(gaps["mean_prediction_difference"], 3))
-    columns[1].metric(t("trust.mae_difference"), t.number(gaps["mean_absolute_error_difference"], 3))
-
-left, right = st.columns([3, 2])
-with left:
-    figure = go.Figure(go.Bar(
-        x=[str(g) for g in groups.index], y=groups[headline], marker={"color": TOWARD_POSITIVE},
-        text=["—" if v != v else t.percent(v) if model.is_classifier else t.number(v, 2) for v in groups[headline]],
-        textposition="outside", cliponaxis=False,
-    ))
-    figure.add_hline(y=overall, line={"color": ACCENT, "dash": "dash"},
-                     annotation_text=t("trust.overall"), annotation_position="top left")
-    figure.update_xaxes(title=names.get(feature, feature), type="category")
     if model.is_classifier:
-        figure.update_yaxes(title=t("trust.selection_axis", outcome=favourable), tickformat=".0%")
-        finish(figure, t("trust.selection_title", feature=names.get(feature, feature)))
-        caption = t("trust.selection_caption", outcome=favourable, rows=fairness.rows)
+        favourable = class_label(ws, model.classes[model.positive_index])
+        gaps = fairness.gaps
+        columns = st.columns(3)
+        columns[0].metric(t("trust.dp_difference"), t.number(gaps["demographic_parity_difference"], 3),
+                          help=t("trust.dp_difference_help"))
+        columns[1].metric(t("trust.dp_ratio"), t.number(gaps["demographic_parity_ratio"], 3),
+                          help=t("trust.dp_ratio_help"))
+        columns[2].metric(t("trust.eo_difference"), t.number(gaps["equalized_odds_difference"], 3),
+                          help=t("trust.eo_difference_help"))
     else:
-        figure.update_yaxes(title=t("trust.mean_axis", target=favourable))
-        finish(figure, t("trust.mean_title", feature=names.get(feature, feature)))
-        caption = t("trust.mean_caption", target=favourable, rows=fairness.rows)
-    chart(figure, caption, "rai_fairness_chart")
-with right:
-    columns_named = {c: t(f"trust.col_{c}") for c in groups.columns}
-    shown = groups.rename(columns=columns_named)
-    shown.index.name = t("trust.col_group")
-    st.dataframe(shown.round(4), key="rai_fairness_table")
-    st.caption(t("trust.fairness_table_caption" if model.is_classifier else "trust.fairness_table_caption_regression"))
+        favourable = dataset.spec.target
+        gaps = fairness.gaps
+        columns = st.columns(2)
+        columns[0].metric(t("trust.mean_difference"), t.number(gaps["mean_prediction_difference"], 3))
+        columns[1].metric(t("trust.mae_difference"), t.number(gaps["mean_absolute_error_difference"], 3))
 
-# ---------------------------------------------------------------------------------------------
-st.header(t("trust.flip_heading"))
-with st.spinner(t("trust.computing")):
-    flips = cached_flip_test(*key, feature, bins, ws.seed)
-columns = st.columns(3)
-columns[0].metric(t("trust.flip_changed"), f"{t.number(flips.changed, 0)} / {t.number(flips.variants, 0)}",
-                  help=t("trust.flip_changed_help"))
-columns[1].metric(t("trust.flip_rows"), f"{t.number(flips.rows_changed, 0)} / {t.number(flips.rows_tested, 0)}")
-columns[2].metric(t("trust.flip_mean_change"), t.number(flips.mean_abs_change, 4))
-if model.is_classifier:
-    st.write(t("trust.flip_summary", rows=t.number(flips.rows_tested, 0), feature=names.get(feature, feature),
-               changed=t.number(flips.changed, 0), variants=t.number(flips.variants, 0),
-               share=t.percent(flips.share)))
-else:
-    st.write(t("trust.flip_summary_regression", rows=t.number(flips.rows_tested, 0),
-               feature=names.get(feature, feature), changed=t.number(flips.changed, 0),
-               variants=t.number(flips.variants, 0), tolerance=t.number(flips.tolerance or 0.0, 3)))
-left, right = st.columns([2, 3])
-with left:
-    by_value = flips.by_value.rename(columns={"new": t("trust.col_new"), "variants": t("trust.col_variants"),
-                                              "changed": t("trust.col_changed_outcome"),
-                                              "mean_change": t("trust.col_mean_change")})
-    st.dataframe(by_value.round(4), hide_index=True, key="rai_flip_by_value")
-    st.caption(t("trust.flip_by_value_caption"))
-with right:
-    if flips.flips.empty:
-        st.success(t("trust.flip_none"))
+    left, right = st.columns([3, 2])
+    with left:
+        figure = go.Figure(go.Bar(
+            x=[str(g) for g in groups.index], y=groups[headline], marker={"color": TOWARD_POSITIVE},
+            text=["—" if v != v else t.percent(v) if model.is_classifier else t.number(v, 2) for v in groups[headline]],
+            textposition="outside", cliponaxis=False,
+        ))
+        figure.add_hline(y=overall, line={"color": ACCENT, "dash": "dash"},
+                         annotation_text=t("trust.overall"), annotation_position="top left")
+        figure.update_xaxes(title=names.get(feature, feature), type="category")
+        if model.is_classifier:
+            figure.update_yaxes(title=t("trust.selection_axis", outcome=favourable), tickformat=".0%")
+            finish(figure, t("trust.selection_title", feature=names.get(feature, feature)))
+            caption = t("trust.selection_caption", outcome=favourable, rows=fairness.rows)
+        else:
+            figure.update_yaxes(title=t("trust.mean_axis", target=favourable))
+            finish(figure, t("trust.mean_title", feature=names.get(feature, feature)))
+            caption = t("trust.mean_caption", target=favourable, rows=fairness.rows)
+        chart(figure, caption, "rai_fairness_chart")
+    with right:
+        columns_named = {c: t(f"trust.col_{c}") for c in groups.columns}
+        shown = groups.rename(columns=columns_named)
+        shown.index.name = t("trust.col_group")
+        st.dataframe(shown.round(4), key="rai_fairness_table")
+        st.caption(t("trust.fairness_table_caption" if model.is_classifier
+                     else "trust.fairness_table_caption_regression"))
+
+    st.header(t("trust.flip_heading"))
+    with st.spinner(t("trust.computing")):
+        flips = cached_flip_test(*key, feature, bins, ws.seed)
+    columns = st.columns(3)
+    columns[0].metric(t("trust.flip_changed"), f"{t.number(flips.changed, 0)} / {t.number(flips.variants, 0)}",
+                      help=t("trust.flip_changed_help"))
+    columns[1].metric(t("trust.flip_rows"), f"{t.number(flips.rows_changed, 0)} / {t.number(flips.rows_tested, 0)}")
+    columns[2].metric(t("trust.flip_mean_change"), t.number(flips.mean_abs_change, 4))
+    if model.is_classifier:
+        st.write(t("trust.flip_summary", rows=t.number(flips.rows_tested, 0), feature=names.get(feature, feature),
+                   changed=t.number(flips.changed, 0), variants=t.number(flips.variants, 0),
+                   share=t.percent(flips.share)))
     else:
-        table = flips.flips.head(MAX_FLIPS_SHOWN).copy()
-        for column in ("label_before", "label_after"):
-            if column in table:
-                table[column] = [class_label(ws, v) for v in table[column]]
-        table = table.rename(columns={
-            "row": t("trust.col_row"), "original": t("trust.col_original"), "new": t("trust.col_new"),
-            "score_before": t("trust.col_score_before"), "score_after": t("trust.col_score_after"),
-            "label_before": t("trust.col_label_before"), "label_after": t("trust.col_label_after"),
-        })
-        st.dataframe(table.round(4), hide_index=True, key="rai_flip_table")
-        st.caption(t("trust.flip_table_caption", shown=t.number(min(len(flips.flips), MAX_FLIPS_SHOWN), 0),
-                     total=t.number(len(flips.flips), 0)))
+        st.write(t("trust.flip_summary_regression", rows=t.number(flips.rows_tested, 0),
+                   feature=names.get(feature, feature), changed=t.number(flips.changed, 0),
+                   variants=t.number(flips.variants, 0), tolerance=t.number(flips.tolerance or 0.0, 3)))
+    left, right = st.columns([2, 3])
+    with left:
+        by_value = flips.by_value.rename(columns={"new": t("trust.col_new"), "variants": t("trust.col_variants"),
+                                                  "changed": t("trust.col_changed_outcome"),
+                                                  "mean_change": t("trust.col_mean_change")})
+        st.dataframe(by_value.round(4), hide_index=True, key="rai_flip_by_value")
+        st.caption(t("trust.flip_by_value_caption"))
+    with right:
+        if flips.flips.empty:
+            st.success(t("trust.flip_none"))
+        else:
+            table = flips.flips.head(MAX_FLIPS_SHOWN).copy()
+            for column in ("label_before", "label_after"):
+                if column in table:
+                    table[column] = [class_label(ws, v) for v in table[column]]
+            table = table.rename(columns={
+                "row": t("trust.col_row"), "original": t("trust.col_original"), "new": t("trust.col_new"),
+                "score_before": t("trust.col_score_before"), "score_after": t("trust.col_score_after"),
+                "label_before": t("trust.col_label_before"), "label_after": t("trust.col_label_after"),
+            })
+            st.dataframe(table.round(4), hide_index=True, key="rai_flip_table")
+            st.caption(t("trust.flip_table_caption", shown=t.number(min(len(flips.flips), MAX_FLIPS_SHOWN), 0),
+                         total=t.number(len(flips.flips), 0)))
+
+
+st.title(t("trust.title"))
+st.write(t("trust.intro"))
+SECTIONS = {"row": this_row, "sample": across_rows, "groups": groups}
+SECTIONS[section_picker("rai", list(SECTIONS))]()

@@ -326,15 +326,25 @@ def open_monitoring(lang: str = "en") -> AppTest:
 
 def test_the_page_works_without_an_upload_and_draws_a_timeline(navigation_mode):
     at = open_monitoring()
-    headings = [h.value for h in at.subheader]
     tr = translator("en")
-    for key in ("alerts", "data_heading", "feature_heading", "predictions_heading", "attributions_heading",
-                "performance_heading"):
-        assert tr(f"monitoring.{key}") in headings
+    assert tr("monitoring.alerts") in [h.value for h in at.subheader]
     assert any("top tenth" in e.value for e in at.error)  # the simulated shift's major alert, in words
-    assert len(at.dataframe) >= 5  # a table beside every chart
+    # One part of the page at a time (the buttons above it); each part has its heading, and a table beside
+    # every chart.
+    picker = at.button_group(key="monitoring_section")
+    assert picker.value == "data"
+    for section, heading in (("data", "data_heading"), ("feature", "feature_heading"),
+                             ("prediction", "predictions_heading"), ("attribution", "attributions_heading"),
+                             ("performance", "performance_heading")):
+        at.button_group(key="monitoring_section").set_value(section).run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert tr(f"monitoring.{heading}") in [h.value for h in at.subheader]
+        assert len(at.dataframe) >= 1
+    at.button_group(key="monitoring_section").set_value("data").run()
     at.toggle(key="monitoring_timeline").set_value(True).run()
     assert not at.exception
+    assert tr("sections.monitoring_timeline") in at.button_group(key="monitoring_section").options
+    at.button_group(key="monitoring_section").set_value("timeline").run()
     assert tr("monitoring.timeline_heading") in [h.value for h in at.subheader]
     at.radio(key="monitoring_source").set_value("upload").run()
     assert tr("monitoring.upload_prompt") in [i.value for i in at.info]

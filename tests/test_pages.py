@@ -12,6 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explainers import builtin_names, frame_of, load_builtin, train_default_model
+from tests.apptest_support import each_section
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = [
@@ -71,9 +72,10 @@ def test_every_page_renders_on_every_dataset(dataset):
     at = open_app(dataset)
     for page in PAGES + OTHER_PAGES:
         at.switch_page(page).run()
-        assert not at.exception, (page, [e.value for e in at.exception])
-        assert not at.error, (page, [e.value for e in at.error])
-        assert at.title, page
+        for section in each_section(at):
+            assert not at.exception, (page, section, [e.value for e in at.exception])
+            assert not at.error, (page, section, [e.value for e in at.error])
+            assert at.title, (page, section)
 
 
 def test_local_prediction_equals_engine(credit):

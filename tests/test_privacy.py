@@ -40,6 +40,7 @@ from explainers.privacy import (
 )
 from explainers.privacy.mask import _key_file
 from explainers.spec import spec_from_mapping
+from tests.apptest_support import each_section
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/overview.py", "pages/data_source.py", "pages/global_explanations.py", "pages/local_explanation.py",
@@ -341,6 +342,7 @@ def test_group_fairness_follows_the_spec_and_says_so(credit):
     at.query_params["dataset"] = "credit"
     at.run()
     at.switch_page("pages/responsible_ai.py").run()
+    at.button_group(key="rai_section").set_value("groups").run()
     at.selectbox(key="rai_feature").set_value("Marital").run()
     assert not at.exception, [e.value for e in at.exception]
     assert any("fewer than 10 test rows" in i.value and "divorced" in i.value for i in at.info)
@@ -467,8 +469,9 @@ def test_every_page_shows_personal_data_only_masked_until_unmasked_with_a_reason
     assert name.startswith("upload:")
     for page in PAGES:
         at.switch_page(page).run()
-        assert not at.exception, (page, [e.value for e in at.exception])
-        assert not leaked(page_text(at), forms), page
+        for section in each_section(at):
+            assert not at.exception, (page, section, [e.value for e in at.exception])
+            assert not leaked(page_text(at), forms), (page, section)
     at.switch_page("pages/local_explanation.py").run()
     assert any("***.***.***-" in c.value.replace("\\", "") for c in at.caption)  # the row's identity, masked
     at.switch_page("pages/overview.py").run()

@@ -533,14 +533,18 @@ def test_page_renders_and_its_selection_rates_equal_the_engines(name, workspace_
     ws = workspace_for(name)
     at = open_page(name, row=3)
     assert at.title[0].value == "Responsible AI"
+    assert at.button_group(key="rai_section").value == "row"  # the page opens on this row's checks
+    check = trust.shap_check(ws.model, ws.dataset.row(3))
+    assert [m.value for m in at.metric if m.label == "SHAP adds up"] == ["Yes" if check.passed else "No"]
+    assert all(caption.value for caption in at.caption)
+    at.button_group(key="rai_section").set_value("groups").run()
+    assert not at.exception, [e.value for e in at.exception]
     feature = ws.dataset.spec.sensitive[0]
     assert at.selectbox(key="rai_feature").value == feature
     shown = _table(at, "selection rate")
     expected = trust.group_fairness(ws.model, feature).groups["selection_rate"]
     assert list(shown.index) == list(expected.index)
     np.testing.assert_allclose(shown["selection rate"].to_numpy(dtype=float), expected.to_numpy(), atol=1e-4)
-    check = trust.shap_check(ws.model, ws.dataset.row(3))
-    assert [m.value for m in at.metric if m.label == "SHAP adds up"] == ["Yes" if check.passed else "No"]
     flips = trust.flip_test(ws.model, feature)
     assert [m.value for m in at.metric if m.label == "Changed outcomes"] == [f"{flips.changed:,} / {flips.variants:,}"]
     assert all(caption.value for caption in at.caption)
