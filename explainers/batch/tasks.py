@@ -10,7 +10,7 @@ import os
 import threading
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -143,11 +143,22 @@ def result_frame(ctx: Context, model, raw: pd.DataFrame, offset: int, with_shap:
     out["prediction"] = prediction
     out["score"] = np.asarray(score, dtype="float64")
     if with_shap:
-        shap = shap_values(model, typed)
+        shap = batch_shap(model, typed)
         for name in dataset.feature_names:
             out[SHAP_PREFIX + name] = shap.values[name].to_numpy(dtype="float64")
         out[BASE_COLUMN] = np.full(len(raw), shap.base_value, dtype="float64")
     return pd.DataFrame(out), unseen
+
+
+def batch_shap(model, typed: pd.DataFrame):
+    """SHAP of a partition's rows: exact TreeSHAP in one call; other models row by row, as the single-row engine
+    calls it, since shap draws its permutations once per call and a row's values would otherwise depend on the
+    rows explained with it."""
+    if model.native_shap or len(typed) <= 1:
+        return shap_values(model, typed)
+    parts = [shap_values(model, typed.iloc[[i]]) for i in range(len(typed))]
+    return replace(parts[0], values=pd.concat([p.values for p in parts]),
+                   output=np.concatenate([np.atleast_1d(p.output) for p in parts]))
 
 
 def select(frame: pd.DataFrame, where: str) -> np.ndarray:
