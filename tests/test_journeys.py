@@ -750,7 +750,7 @@ def test_model_picker_follows_pages_and_back(page: Page, server: Server, shots: 
         assert query(page).get("model") == "baseline"
         assert select_value(select_box(person.sidebar, person.t("compare.model"))) == baseline
     # The page opens on the metrics; the row through each model is one click away, above the page.
-    page.locator(MAIN).get_by_role("button", name=person.t("sections.compare_row")).click()
+    page.locator(MAIN).get_by_role("radio", name=person.t("sections.compare_row")).click()
     person.settle()
     expect(page.locator(MAIN).get_by_text(person.t("compare.one_row", row=3))).to_be_visible()
     chosen = page.locator(MAIN).locator('[data-testid="stMultiSelect"]').first.inner_text()
