@@ -281,6 +281,29 @@ def wait_for_charts(page: Page, server: Server) -> list[int]:
     return page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(p => (p.data || []).length)")
 
 
+def section_buttons(page: Page) -> list[str]:
+    """The labels of the buttons above a busy page that choose its part (``pages.common.section_picker``); empty
+    on a page that is not cut into parts."""
+    return page.locator(f'{MAIN} [data-testid="stButtonGroup"] [role="radiogroup"][aria-label] [role="radio"]'
+                        ).all_inner_texts()
+
+
+def each_section(page: Page, server: Server | None = None) -> Iterator[str | None]:
+    """Click every part of the page in turn, as a person would, yielding each part's label once it is drawn
+    (``None`` once for a page that is not cut into parts); ends back on the first part."""
+    labels = [label.strip() for label in section_buttons(page)]
+    if not labels:
+        yield None
+        return
+    group = page.locator(f'{MAIN} [data-testid="stButtonGroup"]').first
+    for label in [*labels[1:], labels[0]]:
+        group.get_by_role("radio", name=label, exact=True).click()
+        settle(page, server)
+        if label != labels[0]:
+            yield label
+    yield labels[0]
+
+
 def full_screenshot(page: Page, path: Path) -> None:
     """The whole page: Streamlit scrolls inside ``stMain``, so grow the viewport to its height first."""
     height = page.evaluate(

@@ -39,6 +39,7 @@ def test_a_restarted_server_reads_the_global_results_back_from_disk(tmp_path):
     from tests.browser_support import (
         assert_clean,
         chromium,
+        each_section,
         missing_requirement,
         new_tab,
         open_page,
@@ -54,10 +55,11 @@ def test_a_restarted_server_reads_the_global_results_back_from_disk(tmp_path):
 
     def visit(server) -> None:
         with new_tab(browser) as page:
-            for path in paths:  # both pages: every result the warm-up computes ahead is then on disk
+            for path in paths:  # both pages, every part: every result the warm-up computes ahead is then on disk
                 open_page(page, server, path)
-                wait_for_charts(page, server)
-                assert_clean(page, server)
+                for _ in each_section(page, server):
+                    wait_for_charts(page, server)
+                    assert_clean(page, server)
 
     with chromium() as browser:
         with streamlit_server(tmp_path / "first", env={"HOME": str(home)}) as server:
