@@ -20,6 +20,7 @@ from pages.common import (
     outcome_phrase,
     prediction_text,
     presenting,
+    section_picker,
     select_row,
     tr,
     workspace,
@@ -105,7 +106,6 @@ frame = dataset.row(row)
 prediction = prediction_dict(model, frame)[0]
 headline, detail = prediction_text(ws, prediction)
 shap = cached_shap(name, model.model_hash, row)
-lime = cached_lime(name, model.model_hash, row, ws.seed)
 
 left, middle, right = st.columns(3)
 left.metric(t("local.prediction_for", row=row), headline, help=detail)
@@ -119,58 +119,69 @@ narrative = cached_narrative(name, model.model_hash, row, ws.seed, language())
 with st.container(border=True):
     st.markdown(f"**{t('local.narrative')}.** " + narrative_markdown(narrative.text))
 
-# One story: by default the waterfall shows the narrative's own effects (probability points that add up to
-# the probability shown); analysts can switch to TreeSHAP in log-odds, labelled as such.
-effects = cached_effects(name, model.model_hash, row, ws.seed)
-spaces = {"reader": effects}
-if shap.space != effects.space:
-    spaces["analyst"] = shap
-if len(spaces) > 1 and not presenting():
-    choice = remembered_widget(st.segmented_control, page_state("local"), "space", "local_space",
-                               t("local.units"), list(spaces), default="reader",
-                               format_func=lambda key: t(f"local.units_{key}"))
-else:
-    choice = "reader"
-shown = spaces[choice or "reader"]
-scale, digits = (100.0, 1) if shown.space == "probability" else (1.0, 4)
-left, right = st.columns([3, 2])
-with left:
-    chart(charts.waterfall(shown, frame.iloc[0], names, tr=t),
-          t("local.waterfall_caption", colours=colour_note(ws),
-            space=t("charts.probability_points") if shown.space == "probability" else t(f"space.{shown.space}")),
-          "local_waterfall")
-with right:
-    effect_table = pd.DataFrame({
-        t("local.effect"): [t.fixed(scale * shown.row()[f], digits) for f in dataset.feature_names],
-        t("local.value"): [t.value(v) for v in frame.iloc[0].tolist()],
-        t("local.feature"): [names[f] for f in dataset.feature_names],
-        t("local.column"): dataset.feature_names,
-    })
-    order = pd.Series(shown.row()).abs().reindex(dataset.feature_names).to_numpy().argsort()[::-1]
-    st.dataframe(effect_table.iloc[order], hide_index=True)
-if not presenting():
-    gap = abs(shown.base_value + sum(shown.row().values()) - float(shown.output[0]))
-    st.caption(t("local.check", base=t.fixed(scale * shown.base_value, digits),
-                 output=t.fixed(scale * float(shown.output[0]), digits), gap=f"{gap:.1e}"))
 
-left, right = st.columns([3, 2])
-with left:
-    chart(charts.attribution_comparison(shap.row(), lime, names, tr=t), t("local.compare_caption"), "local_compare")
-with right:
-    table = pd.DataFrame({
-        t("local.shap_space", space=t(f"space.{shap.space}")): [shap.row()[f] for f in dataset.feature_names],
-        "LIME": [lime.weights[f] for f in dataset.feature_names],
-        t("local.feature"): [names[f] for f in dataset.feature_names],
-        t("local.column"): dataset.feature_names,
-        t("local.meaning"): [meanings(ws)[f] for f in dataset.feature_names],
-    })
-    table = table.iloc[table.iloc[:, 0].abs().to_numpy().argsort()[::-1]]
-    for number_column in table.columns[:2]:  # in the session's number format, as the chart's hovers
-        table[number_column] = [t.fixed(v, 4) for v in table[number_column]]
-    st.dataframe(table, hide_index=True)
-    st.caption(t("local.lime_fit", score=t.fixed(lime.score, 2), seed=lime.seed,
-                 samples=t.number(lime.num_samples, 0)))
+def why_section() -> None:
+    """Why this prediction: the waterfall of the narrative's own effects and its table."""
+    # One story: by default the waterfall shows the narrative's own effects (probability points that add up to
+    # the probability shown); analysts can switch to TreeSHAP in log-odds, labelled as such.
+    effects = cached_effects(name, model.model_hash, row, ws.seed)
+    spaces = {"reader": effects}
+    if shap.space != effects.space:
+        spaces["analyst"] = shap
+    if len(spaces) > 1 and not presenting():
+        choice = remembered_widget(st.segmented_control, page_state("local"), "space", "local_space",
+                                   t("local.units"), list(spaces), default="reader",
+                                   format_func=lambda key: t(f"local.units_{key}"))
+    else:
+        choice = "reader"
+    shown = spaces[choice or "reader"]
+    scale, digits = (100.0, 1) if shown.space == "probability" else (1.0, 4)
+    left, right = st.columns([3, 2])
+    with left:
+        chart(charts.waterfall(shown, frame.iloc[0], names, tr=t),
+              t("local.waterfall_caption", colours=colour_note(ws),
+                space=t("charts.probability_points") if shown.space == "probability" else t(f"space.{shown.space}")),
+              "local_waterfall")
+    with right:
+        effect_table = pd.DataFrame({
+            t("local.effect"): [t.fixed(scale * shown.row()[f], digits) for f in dataset.feature_names],
+            t("local.value"): [t.value(v) for v in frame.iloc[0].tolist()],
+            t("local.feature"): [names[f] for f in dataset.feature_names],
+            t("local.column"): dataset.feature_names,
+        })
+        order = pd.Series(shown.row()).abs().reindex(dataset.feature_names).to_numpy().argsort()[::-1]
+        st.dataframe(effect_table.iloc[order], hide_index=True)
+    if not presenting():
+        gap = abs(shown.base_value + sum(shown.row().values()) - float(shown.output[0]))
+        st.caption(t("local.check", base=t.fixed(scale * shown.base_value, digits),
+                     output=t.fixed(scale * float(shown.output[0]), digits), gap=f"{gap:.1e}"))
+
+
+def methods_section() -> LimeExplanation:
+    """SHAP beside LIME for this row: two methods, one question (an analyst's check, a click away)."""
+    lime = cached_lime(name, model.model_hash, row, ws.seed)
+    left, right = st.columns([3, 2])
+    with left:
+        chart(charts.attribution_comparison(shap.row(), lime, names, tr=t), t("local.compare_caption"),
+              "local_compare")
+    with right:
+        table = pd.DataFrame({
+            t("local.shap_space", space=t(f"space.{shap.space}")): [shap.row()[f] for f in dataset.feature_names],
+            "LIME": [lime.weights[f] for f in dataset.feature_names],
+            t("local.feature"): [names[f] for f in dataset.feature_names],
+            t("local.column"): dataset.feature_names,
+            t("local.meaning"): [meanings(ws)[f] for f in dataset.feature_names],
+        })
+        table = table.iloc[table.iloc[:, 0].abs().to_numpy().argsort()[::-1]]
+        for number_column in table.columns[:2]:  # in the session's number format, as the chart's hovers
+            table[number_column] = [t.fixed(v, 4) for v in table[number_column]]
+        st.dataframe(table, hide_index=True)
+        st.caption(t("local.lime_fit", score=t.fixed(lime.score, 2), seed=lime.seed,
+                     samples=t.number(lime.num_samples, 0)))
+    return lime
+
 
 from pages.oversight_ui import save_case_button  # noqa: E402
 
+lime = methods_section() if section_picker("local", ["why", "methods"]) == "methods" else why_section()
 save_case_button("local", name=name, ws=ws, row=row, shap=shap, lime=lime, narrative=narrative)

@@ -13,6 +13,8 @@ SECTIONS = {
     "rai_section": ("row", "sample", "groups"),
     "overview_section": ("threshold", "curves"),
     "compare_section": ("metrics", "curves", "importance", "disagree", "row"),
+    "local_section": ("why", "methods"),
+    "errors_section": ("tree", "heatmap"),
     "monitoring_section": ("data", "feature", "prediction", "attribution", "performance", "timeline"),
 }
 

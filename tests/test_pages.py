@@ -85,6 +85,7 @@ def test_local_prediction_equals_engine(credit):
     expected_label = dataset.spec.class_label(model.predict(frame)[0])
     assert metric(at, "Prediction for row 11").value == expected_label
     assert number(metric(at, "Score").value) == pytest.approx(float(model.score(frame)[0]), abs=5e-4)
+    at.button_group(key="local_section").set_value("methods").run()  # SHAP beside LIME: one click away
     shown = table(at, "SHAP (log-odds)", "LIME").set_index("column")
     from explainers import shap_values
 
@@ -115,6 +116,7 @@ def test_local_chart_table_and_narrative_tell_one_story(credit):
 
 def test_changing_the_row_changes_the_local_explanation():
     at = open_app("credit", row=3, page="pages/local_explanation.py")
+    at.button_group(key="local_section").set_value("methods").run()
     column = "SHAP (log-odds)"
     before = table(at, column, "LIME").set_index("column")[column].map(number)
     at.number_input(key="sidebar_row").set_value(4).run()
