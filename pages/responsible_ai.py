@@ -17,6 +17,7 @@ from pages.cached import (
 )
 from pages.common import chart, class_label, current, labels, language, section_picker, tr
 from pages.state import page_state, remembered_widget
+from pages.tables import in_locale
 
 LAYOUT = {"template": "plotly_white", "margin": {"l": 10, "r": 40, "t": 50, "b": 10}, "font": {"size": 13}}
 VERDICT_COLOURS = {"agree": TOWARD_POSITIVE, "partly": NEUTRAL, "disagree": TOWARD_NEGATIVE}
@@ -73,14 +74,12 @@ def this_row() -> None:
         chart(figure, t("trust.stability_caption", seeds=len(stability.seeds), k=stability.k) + " " + note,
               "rai_stability_chart")
     with right:
-        st.dataframe(
-            pd.DataFrame({
-                t("trust.col_mean"): table["mean"].to_numpy(),
-                t("trust.col_std"): table["std"].to_numpy(),
-                t("trust.col_in_top", k=stability.k): table["in_top_k"].to_numpy(),
-            }, index=pd.Index([names.get(f, f) for f in table["feature"]], name=t("trust.col_feature"))).round(4),
-            key="rai_stability_table",
-        )
+        weights = pd.DataFrame({
+            t("trust.col_mean"): table["mean"].to_numpy(),
+            t("trust.col_std"): table["std"].to_numpy(),
+            t("trust.col_in_top", k=stability.k): table["in_top_k"].to_numpy(),
+        }, index=pd.Index([names.get(f, f) for f in table["feature"]], name=t("trust.col_feature")))
+        st.dataframe(in_locale(weights, t, 4), key="rai_stability_table")
         st.caption(t("trust.top_sets", sets="; ".join(", ".join(names[f] for f in s) for s in stability.top_sets)))
 
     st.header(t("trust.cf_heading"))
@@ -113,8 +112,8 @@ def this_row() -> None:
             st.dataframe(pd.DataFrame({
                 t("trust.col_valid"): [t("trust.yes") if i.valid else t("trust.no") for i in quality.items],
                 t("trust.col_changed"): [i.sparsity for i in quality.items],
-                t("trust.cf_proximity"): [round(i.proximity, 3) for i in quality.items],
-                t("trust.cf_plausibility"): [round(i.plausibility, 3) for i in quality.items],
+                t("trust.cf_proximity"): [t.fixed(i.proximity, 3) for i in quality.items],
+                t("trust.cf_plausibility"): [t.fixed(i.plausibility, 3) for i in quality.items],
                 t("trust.col_nearest"): [i.nearest_row for i in quality.items],
                 t("trust.col_in_range"): [t("trust.yes") if i.in_range else ", ".join(i.out_of_range)
                                           for i in quality.items],
@@ -143,7 +142,7 @@ def across_rows() -> None:
     with right:
         st.dataframe(pd.DataFrame({
             t("trust.col_rows"): [counts[v] for v in trust.VERDICTS],
-            t("trust.col_share"): [round(shares[v], 4) for v in trust.VERDICTS],
+            t("trust.col_share"): [t.fixed(shares[v], 4) for v in trust.VERDICTS],
         }, index=pd.Index([verdict_names[v] for v in trust.VERDICTS], name=t("trust.col_verdict"))),
             key="rai_sample_table")
         st.caption(t("trust.thresholds"))
@@ -151,7 +150,7 @@ def across_rows() -> None:
         per_row = sample.table()
         per_row["verdict"] = per_row["verdict"].map(verdict_names)
         per_row = per_row.rename(columns={column: t(f"trust.col_{column}") for column in per_row.columns})
-        st.dataframe(per_row.round(3), hide_index=True, key="rai_sample_rows_table")
+        st.dataframe(in_locale(per_row, t, 3), hide_index=True, key="rai_sample_rows_table")
 
 
 def groups() -> None:
@@ -218,7 +217,7 @@ def groups() -> None:
         columns_named = {c: t(f"trust.col_{c}") for c in groups.columns}
         shown = groups.rename(columns=columns_named)
         shown.index.name = t("trust.col_group")
-        st.dataframe(shown.round(4), key="rai_fairness_table")
+        st.dataframe(in_locale(shown, t, 4), key="rai_fairness_table")
         st.caption(t("trust.fairness_table_caption" if model.is_classifier
                      else "trust.fairness_table_caption_regression"))
 
@@ -243,7 +242,7 @@ def groups() -> None:
         by_value = flips.by_value.rename(columns={"new": t("trust.col_new"), "variants": t("trust.col_variants"),
                                                   "changed": t("trust.col_changed_outcome"),
                                                   "mean_change": t("trust.col_mean_change")})
-        st.dataframe(by_value.round(4), hide_index=True, key="rai_flip_by_value")
+        st.dataframe(in_locale(by_value, t, 4), hide_index=True, key="rai_flip_by_value")
         st.caption(t("trust.flip_by_value_caption"))
     with right:
         if flips.flips.empty:
@@ -258,7 +257,7 @@ def groups() -> None:
                 "score_before": t("trust.col_score_before"), "score_after": t("trust.col_score_after"),
                 "label_before": t("trust.col_label_before"), "label_after": t("trust.col_label_after"),
             })
-            st.dataframe(table.round(4), hide_index=True, key="rai_flip_table")
+            st.dataframe(in_locale(table, t, 4), hide_index=True, key="rai_flip_table")
             st.caption(t("trust.flip_table_caption", shown=t.number(min(len(flips.flips), MAX_FLIPS_SHOWN), 0),
                          total=t.number(len(flips.flips), 0)))
 

@@ -73,3 +73,15 @@ def safe_dataframe(data, **kwargs):
     """``st.dataframe(data, **kwargs)`` with formula-looking text escaped (a Styler is passed through as is:
     export is off in the app's configuration)."""
     return st.dataframe(escaped(data), **kwargs)
+
+
+def in_locale(frame: pd.DataFrame, t, digits: int) -> pd.DataFrame:
+    """``frame`` with its decimal columns written in the session's number format ("0,532" in Portuguese), as the
+    charts' ticks and hovers are; a missing value (a group too small to measure) is a dash. Whole numbers stay
+    numbers."""
+    out = frame.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if pd.api.types.is_float_dtype(column.dtype):
+            out.isetitem(position, [t.fixed(v, digits) if v == v else "—" for v in column])
+    return out

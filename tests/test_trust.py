@@ -26,6 +26,7 @@ from explainers import (
     trust,
 )
 from explainers.cli import main
+from explainers.i18n import catalogue
 from explainers.models import TabularModel
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -558,3 +559,19 @@ def test_page_renders_and_its_selection_rates_equal_the_engines(name, workspace_
         at.slider(key="rai_bins").set_value(3).run()
         assert not at.exception
         assert len(_table(at, "selection rate")) == 3
+
+
+def test_portuguese_tables_write_numbers_the_portuguese_way(workspace_for):
+    """The tables beside the charts follow the session's number format, as the charts do: 0,532, not 0.532."""
+    ws = workspace_for("credit")
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["dataset"], at.query_params["lang"] = "credit", "pt-BR"
+    at.run()
+    at.switch_page(PAGE).run()
+    at.button_group(key="rai_section").set_value("groups").run()
+    assert not at.exception, [e.value for e in at.exception]
+    feature = ws.dataset.spec.sensitive[0]
+    expected = trust.group_fairness(ws.model, feature).groups["selection_rate"]
+    column = catalogue("pt-BR")["trust.col_selection_rate"]
+    shown = next(frame.value for frame in at.dataframe if column in frame.value.columns)[column]
+    assert list(shown) == [f"{v:.4f}".replace(".", ",") if v == v else "—" for v in expected]
