@@ -74,14 +74,19 @@ class CatBoostRunner:
         return self.layout.aggregate(np.asarray(values, dtype="float64"))
 
 
-def _read_catboost(path: Path):
-    """The model and its bytes, checked in a child process first (without a table: no sample rows)."""
+def _read_catboost(path: Path, dataset: Dataset | None = None):
+    """The file's bytes, the model and its loss, checked in a child process first (run on a sample of
+    ``dataset``'s rows when one is given)."""
     from catboost import CatBoost, CatBoostError
 
     from ..model_check import check_model_bytes
 
     data = read_model_bytes(path)
-    check_model_bytes(data, path.name, "cbm")
+    if dataset is None:
+        check_model_bytes(data, path.name, "cbm")
+    else:
+        check_model_bytes(data, path.name, "cbm", {"features": len(dataset.feature_names)},
+                          sample=frame_sample(dataset))
     model = CatBoost()
     try:
         model.load_model(blob=data)
@@ -91,13 +96,13 @@ def _read_catboost(path: Path):
     loss = str(model.get_all_params().get("loss_function", "")).split(":")[0]
     if loss not in CLASSIFIER_LOSSES and loss not in REGRESSION_LOSSES:
         raise InputError(key="errors.model_kinds.objective", name=path.name, objective=loss or "?")
-    return model, loss
+    return data, model, loss
 
 
 def describe_catboost(path: Path) -> ModelInfo:
     """What a CatBoost file says about its table: input names, which are categorical, loss and classes (CatBoost
     keeps categories only as hashes, so their values come from the data)."""
-    model, loss = _read_catboost(path)
+    _, model, loss = _read_catboost(path)
     names = [str(n) for n in model.feature_names_]
     positions = {int(p) for p in model.get_cat_feature_indices()}
     classifier = loss in CLASSIFIER_LOSSES
@@ -119,22 +124,8 @@ def describe_catboost(path: Path) -> ModelInfo:
 
 def load_catboost(path: Path, dataset: Dataset) -> TabularModel:
     """A CatBoost ``.cbm`` file, checked in a child process and then against the table."""
-    from catboost import CatBoost, CatBoostError
-
-    from ..model_check import check_model_bytes
-
-    data = read_model_bytes(path)
-    check_model_bytes(data, path.name, "cbm", {"features": len(dataset.feature_names)}, sample=frame_sample(dataset))
-    model = CatBoost()
-    try:
-        model.load_model(blob=data)
-    except (CatBoostError, ValueError, OSError):
-        raise InputError(key="errors.model_kinds.unreadable", name=path.name, kind="CatBoost",
-                         advice="model.save_model('model.cbm')") from None
-    loss = str(model.get_all_params().get("loss_function", "")).split(":")[0]
+    data, model, loss = _read_catboost(path, dataset)
     classifier = loss in CLASSIFIER_LOSSES
-    if not classifier and loss not in REGRESSION_LOSSES:
-        raise InputError(key="errors.model_kinds.objective", name=path.name, objective=loss or "?")
     check_task(classifier, dataset)
     layout = match_layout([str(n) for n in model.feature_names_], dataset)
     positions = [int(p) for p in model.get_cat_feature_indices()]

@@ -115,16 +115,20 @@ def _read_text(data: bytes, fmt: str) -> str:
     return data.decode("utf-8")
 
 
-def describe_lightgbm(path: Path) -> ModelInfo:
-    """What a LightGBM file says about its table (checked in a child process first): input names, which are
-    categorical (and their pandas categories, when it was trained on a frame), objective and classes."""
+def _read_lightgbm(path: Path, dataset: Dataset | None = None):
+    """The file's bytes, its booster, the child process's facts, the objective and whether it classifies; checked
+    in a child process first (run on a sample of ``dataset``'s rows when one is given)."""
     import lightgbm as lgb
 
     from ..model_check import check_model_bytes
 
     data = read_model_bytes(path)
     fmt = "lightgbm-json" if path.suffix.lower() == ".json" else "lightgbm"
-    facts = check_model_bytes(data, path.name, fmt)
+    if dataset is None:
+        facts = check_model_bytes(data, path.name, fmt)
+    else:
+        facts = check_model_bytes(data, path.name, fmt, {"features": len(dataset.feature_names)},
+                                  sample=frame_sample(dataset))
     try:
         booster = lgb.Booster(model_str=_read_text(data, fmt))
     except Exception:
@@ -134,6 +138,13 @@ def describe_lightgbm(path: Path) -> ModelInfo:
     classifier = objective in CLASSIFIER_OBJECTIVES
     if not classifier and objective not in REGRESSION_OBJECTIVES:
         raise InputError(key="errors.model_kinds.objective", name=path.name, objective=objective or "?")
+    return data, booster, facts, objective, classifier
+
+
+def describe_lightgbm(path: Path) -> ModelInfo:
+    """What a LightGBM file says about its table (checked in a child process first): input names, which are
+    categorical (and their pandas categories, when it was trained on a frame), objective and classes."""
+    _, booster, facts, objective, classifier = _read_lightgbm(path)
     names = [str(n) for n in booster.feature_name()]
     positions = {int(p) for p in facts.get("categorical") or []}
     categorical = [name for j, name in enumerate(names) if j in positions]
@@ -154,23 +165,7 @@ def describe_lightgbm(path: Path) -> ModelInfo:
 
 def load_lightgbm(path: Path, dataset: Dataset) -> TabularModel:
     """A LightGBM text or JSON model file, checked in a child process and then against the table."""
-    import lightgbm as lgb
-
-    from ..model_check import check_model_bytes
-
-    data = read_model_bytes(path)
-    fmt = "lightgbm-json" if path.suffix.lower() == ".json" else "lightgbm"
-    facts = check_model_bytes(data, path.name, fmt, {"features": len(dataset.feature_names)},
-                              sample=frame_sample(dataset))
-    try:
-        booster = lgb.Booster(model_str=_read_text(data, fmt))
-    except Exception:
-        raise InputError(key="errors.model_kinds.unreadable", name=path.name, kind="LightGBM",
-                         advice="booster.save_model('model.txt')") from None
-    objective = str(facts.get("objective") or "")
-    classifier = objective in CLASSIFIER_OBJECTIVES
-    if not classifier and objective not in REGRESSION_OBJECTIVES:
-        raise InputError(key="errors.model_kinds.objective", name=path.name, objective=objective or "?")
+    data, booster, facts, objective, classifier = _read_lightgbm(path, dataset)
     check_task(classifier, dataset)
     layout = match_layout([str(n) for n in booster.feature_name()], dataset)
     categorical_positions = facts.get("categorical") or []  # from feature_infos: a list of categories
