@@ -18,7 +18,7 @@ from explainers import charts
 from explainers.batch import BASE_COLUMN, BatchFolderError, BatchResults, list_results, open_results, results_root
 from pages.common import chart, tr
 from pages.state import leave_legacy_multipage_mode
-from pages.tables import safe_dataframe
+from pages.tables import in_locale, safe_dataframe
 
 SAMPLE_ROWS = 2000
 
@@ -122,7 +122,7 @@ with left:
     chart(charts.importance_bar(view, names, tr=t), t("batch.importance_caption", rows=t.number(results.rows, 0)),
           "batch_importance_chart")
 with right:
-    safe_dataframe(importance.rename("mean |SHAP|").to_frame(), key="batch_importance_table")
+    safe_dataframe(in_locale(importance.rename("mean |SHAP|").to_frame(), t, 4), key="batch_importance_table")
 
 # --- a seeded sample for the beeswarm and dependence charts
 seed = int(manifest.get("seed", 0))

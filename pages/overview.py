@@ -19,7 +19,7 @@ from pages.common import (
     tr,
 )
 from pages.privacy_ui import personal_section
-from pages.tables import safe_dataframe
+from pages.tables import in_locale, safe_dataframe
 
 t = tr()
 name, ws, _ = current()
@@ -54,7 +54,9 @@ with left:
         safe_dataframe(balance, hide_index=True)
     else:
         st.markdown(f"**{t('overview.distribution')}**")
-        safe_dataframe(dataset.target.describe().to_frame().T.round(3))
+        summary = dataset.target.describe().to_frame().T
+        summary["count"] = summary["count"].astype(int)  # a count, not a measurement
+        safe_dataframe(in_locale(summary, t, 3))
 with right:
     missing = dataset.features.isna().sum()
     missing = missing[missing > 0]

@@ -229,7 +229,7 @@ def test_dashboard_importance_equals_pandas_over_all_files(big, navigation_mode,
     expected.index = features
     assert sorted(shown.index) == sorted(features)
     for feature in features:
-        assert shown[feature] == pytest.approx(expected[feature], rel=1e-9)
+        assert float(shown[feature]) == pytest.approx(expected[feature], abs=5e-5)  # shown to 4 decimals
     assert list(shown.index) == list(expected.sort_values(ascending=False).index)
 
     at.number_input(key="batch_row").set_value(123_456).run()
