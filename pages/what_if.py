@@ -21,6 +21,7 @@ from pages.common import (
     narrative_markdown,
     outcome_phrase,
     prediction_text,
+    section_picker,
     tr,
 )
 from pages.state import page_state, remembered_widget
@@ -118,33 +119,34 @@ effects = outcome_effects(model, both, seed=ws.seed)
 with st.container(border=True):
     st.markdown(narrative_markdown(
         narrate(model, edited_frame, lang=language(), seed=ws.seed, effects=effects.select(1)).text))
-effect_before, effect_after = effects.row(0), effects.row(1)
-scale, digits = (100.0, 1) if effects.space == "probability" else (1.0, 3)
-left, right = st.columns([3, 2])
-with left:
-    chart(charts.shap_before_after(effect_before, effect_after, names, tr=t, space=effects.space),
-          t("whatif.shap_caption", colours=colour_note(ws)), "whatif_shap")
-with right:
-    table = pd.DataFrame({t("whatif.original"): [scale * effect_before[f] for f in dataset.feature_names],
-                          t("whatif.edited"): [scale * effect_after[f] for f in dataset.feature_names]})
-    table[t("whatif.change")] = table[t("whatif.edited")] - table[t("whatif.original")]
-    table[t("local.feature")] = [names[f] for f in dataset.feature_names]  # last: the numbers stay in view
-    table = table.iloc[table[t("whatif.edited")].abs().to_numpy().argsort()[::-1]]
-    for column in table.columns[:3]:
-        table[column] = [t.fixed(v, digits) for v in table[column]]
-    st.dataframe(table, hide_index=True)
-
-feature = remembered_widget(st.selectbox, store.setdefault("curve", {}), name, "whatif_curve_feature",
-                            t("whatif.curve_feature"), dataset.feature_names, format_func=names.get)
-curve = partial_dependence(model, feature, edited_frame)
-threshold = 0.5 if model.is_classifier and len(model.classes) == 2 else None
-caption = t("whatif.curve_caption", score=outcome_phrase(ws), feature=names[feature])
-if threshold is not None:
-    caption += " " + t("whatif.curve_threshold")
-chart(charts.partial_dependence_figure(curve, names[feature], outcome_phrase(ws),
-                                       current=plain(edited_frame.iloc[0][feature]), threshold=threshold,
-                                       probability=model.is_classifier, tr=t),
-      caption, "whatif_curve")
+if section_picker("whatif", ["effects", "curve"]) == "effects":
+    effect_before, effect_after = effects.row(0), effects.row(1)
+    scale, digits = (100.0, 1) if effects.space == "probability" else (1.0, 3)
+    left, right = st.columns([3, 2])
+    with left:
+        chart(charts.shap_before_after(effect_before, effect_after, names, tr=t, space=effects.space),
+              t("whatif.shap_caption", colours=colour_note(ws)), "whatif_shap")
+    with right:
+        table = pd.DataFrame({t("whatif.original"): [scale * effect_before[f] for f in dataset.feature_names],
+                              t("whatif.edited"): [scale * effect_after[f] for f in dataset.feature_names]})
+        table[t("whatif.change")] = table[t("whatif.edited")] - table[t("whatif.original")]
+        table[t("local.feature")] = [names[f] for f in dataset.feature_names]  # last: the numbers stay in view
+        table = table.iloc[table[t("whatif.edited")].abs().to_numpy().argsort()[::-1]]
+        for column in table.columns[:3]:
+            table[column] = [t.fixed(v, digits) for v in table[column]]
+        st.dataframe(table, hide_index=True)
+else:
+    feature = remembered_widget(st.selectbox, store.setdefault("curve", {}), name, "whatif_curve_feature",
+                                t("whatif.curve_feature"), dataset.feature_names, format_func=names.get)
+    curve = partial_dependence(model, feature, edited_frame)
+    threshold = 0.5 if model.is_classifier and len(model.classes) == 2 else None
+    caption = t("whatif.curve_caption", score=outcome_phrase(ws), feature=names[feature])
+    if threshold is not None:
+        caption += " " + t("whatif.curve_threshold")
+    chart(charts.partial_dependence_figure(curve, names[feature], outcome_phrase(ws),
+                                           current=plain(edited_frame.iloc[0][feature]), threshold=threshold,
+                                           probability=model.is_classifier, tr=t),
+          caption, "whatif_curve")
 
 from pages.oversight_ui import save_case_button  # noqa: E402
 

@@ -14,6 +14,7 @@ SECTIONS = {
     "overview_section": ("threshold", "curves"),
     "compare_section": ("metrics", "curves", "importance", "disagree", "row"),
     "local_section": ("why", "methods"),
+    "whatif_section": ("effects", "curve"),
     "errors_section": ("tree", "heatmap"),
     "monitoring_section": ("data", "feature", "prediction", "attribution", "performance", "timeline"),
 }

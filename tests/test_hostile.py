@@ -777,6 +777,7 @@ def test_what_if_curve_over_a_categorical_feature_draws():
     at.query_params["dataset"] = "credit"
     at.run()
     at.switch_page("pages/what_if.py").run()
+    at.button_group(key="whatif_section").set_value("curve").run()
     at.selectbox(key="whatif_curve_feature").set_value("Home").run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]

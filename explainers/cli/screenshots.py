@@ -340,11 +340,15 @@ def show_what_if(view: View, shot: Shot) -> None:
     listed = prefix(tr("whatif.changed_list", changes="{"))
     line = next((ln for ln in text.splitlines() if ln.startswith(listed)), "")
     first = line[len(listed):].strip().split("; ")[0].rsplit(": ", 1)[0] if line else ""
+    curve_part = tr("sections.whatif_curve")
+    click_and_wait(page, page.locator('[data-testid="stButtonGroup"]').get_by_role("radio", name=curve_part,
+                                                                                   exact=True), "curve part")
+    shot.steps.append(f"click “{curve_part}”")
     if first:
         choose_option(page, tr("whatif.curve_feature"), first)
         shot.steps.append(f"choose “{first}” in “{tr('whatif.curve_feature')}”")
         shot.checked["curve_feature"] = first
-    if page.locator(".js-plotly-plot").count() < 2:  # the effects before and after, and the curve
+    if page.locator(".js-plotly-plot").count() < 1:  # the curve
         raise ShotError(f"{page.url}: the curve is not drawn.")
 
 
