@@ -281,11 +281,15 @@ def wait_for_charts(page: Page, server: Server) -> list[int]:
     return page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(p => (p.data || []).length)")
 
 
+# The part picker's container: Streamlit marks a keyed widget's box with ``st-key-<key>``, and every picker's key
+# ends in ``_section`` (a page may hold other button groups, e.g. Local explanation's units).
+SECTION_PICKER = '[class*="st-key-"][class*="_section"] [data-testid="stButtonGroup"]'
+
+
 def section_buttons(page: Page) -> list[str]:
     """The labels of the buttons above a busy page that choose its part (``pages.common.section_picker``); empty
     on a page that is not cut into parts."""
-    return page.locator(f'{MAIN} [data-testid="stButtonGroup"] [role="radiogroup"][aria-label] [role="radio"]'
-                        ).all_inner_texts()
+    return page.locator(f"{MAIN} {SECTION_PICKER} [role='radio']").all_inner_texts()
 
 
 def each_section(page: Page, server: Server | None = None) -> Iterator[str | None]:
@@ -295,7 +299,7 @@ def each_section(page: Page, server: Server | None = None) -> Iterator[str | Non
     if not labels:
         yield None
         return
-    group = page.locator(f'{MAIN} [data-testid="stButtonGroup"]').first
+    group = page.locator(f"{MAIN} {SECTION_PICKER}").first
     for label in [*labels[1:], labels[0]]:
         group.get_by_role("radio", name=label, exact=True).click()
         settle(page, server)
