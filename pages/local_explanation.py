@@ -183,5 +183,9 @@ def methods_section() -> LimeExplanation:
 
 from pages.oversight_ui import save_case_button  # noqa: E402
 
-lime = methods_section() if section_picker("local", ["why", "methods"]) == "methods" else why_section()
+lime = None  # computed only on the part that shows it; "Save case" computes it otherwise
+if section_picker("local", ["why", "methods"]) == "methods":
+    lime = methods_section()
+else:
+    why_section()
 save_case_button("local", name=name, ws=ws, row=row, shap=shap, lime=lime, narrative=narrative)
