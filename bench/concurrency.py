@@ -36,6 +36,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -203,14 +204,59 @@ def _summary(samples: list[dict], errors: list[dict], walk_s: float) -> dict:
     }
 
 
+def _cpu_seconds(process: psutil.Process) -> float | None:
+    try:
+        times = process.cpu_times()
+    except psutil.Error:  # a renderer that has closed
+        return None
+    return times.user + times.system
+
+
+def _server_seconds(server: psutil.Process) -> float:
+    """The server's CPU seconds, with its finished children's (a model checked in a child process)."""
+    times = server.cpu_times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def _chromium_readings(readings: dict[int, float]) -> None:
+    """Update ``readings`` (pid -> CPU seconds) with every Chromium process running now."""
+    for process in psutil.Process().children(recursive=True):
+        try:
+            chromium = "chrom" in process.name().lower()
+        except psutil.Error:  # gone since the listing
+            continue
+        seconds = _cpu_seconds(process) if chromium else None
+        if seconds is not None:
+            readings[process.pid] = seconds
+
+
 async def _walks(browser, url: str, sessions: int, pages: dict[str, str], walk: list[str] | None, timeout_ms: int,
-                 start_for) -> dict:
+                 start_for, server_pid: int) -> dict:
+    """The sessions' walks, and the CPU seconds the app's server and Chromium spent during them. Chromium is read
+    every 0.5 s, so a renderer that closes loses at most its last half second."""
     samples: list[dict] = []
     errors: list[dict] = []
+    server = psutil.Process(server_pid)
+    server_before = _server_seconds(server)
+    before: dict[int, float] = {}
+    _chromium_readings(before)
+    seen = dict(before)
     started = time.perf_counter()
-    await asyncio.gather(*(_session(browser, url, start_for(i), pages, walk, timeout_ms, samples, errors, i)
-                           for i in range(sessions)))
-    return _summary(samples, errors, time.perf_counter() - started)
+    walking = asyncio.gather(*(_session(browser, url, start_for(i), pages, walk, timeout_ms, samples, errors, i)
+                               for i in range(sessions)))
+    while not walking.done():
+        _chromium_readings(seen)
+        await asyncio.wait([walking], timeout=0.5)
+    await walking
+    summary = _summary(samples, errors, time.perf_counter() - started)
+    _chromium_readings(seen)
+    clicks = max(summary["page_clicks"], 1)
+    server_s = _server_seconds(server) - server_before
+    chromium_s = sum(seconds - before.get(pid, 0.0) for pid, seconds in seen.items())
+    summary["cpu_s"] = {"server": round(server_s, 1), "chromium": round(chromium_s, 1),
+                        "server_per_click": round(server_s / clicks, 3),
+                        "chromium_per_click": round(chromium_s / clicks, 3)}
+    return summary
 
 
 async def _first_visits(browser, url: str, timeout_ms: int) -> dict:
@@ -232,18 +278,18 @@ async def _first_visits(browser, url: str, timeout_ms: int) -> dict:
     return out
 
 
-async def _run(ours_url: str, trivial_url: str, sessions: int, timeout_ms: int) -> dict:
+async def _run(ours_server, trivial_server, sessions: int, timeout_ms: int) -> dict:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         try:
-            first = await _first_visits(browser, ours_url, timeout_ms)
+            first = await _first_visits(browser, ours_server.url, timeout_ms)
             clicks = first.pop("sidebar_pages")
-            trivial = await _walks(browser, trivial_url, sessions, TRIVIAL_PAGES, trivial_walk(clicks), timeout_ms,
-                                   lambda i: "/")
-            ours = await _walks(browser, ours_url, sessions, OURS_PAGES, None, timeout_ms,
-                                lambda i: f"/?dataset=credit&row={i}")
+            trivial = await _walks(browser, trivial_server.url, sessions, TRIVIAL_PAGES, trivial_walk(clicks),
+                                   timeout_ms, lambda i: "/", trivial_server.process.pid)
+            ours = await _walks(browser, ours_server.url, sessions, OURS_PAGES, None, timeout_ms,
+                                lambda i: f"/?dataset=credit&row={i}", ours_server.process.pid)
         finally:
             await browser.close()
     return {"first_visit": first, "trivial": trivial, "ours": ours}
@@ -281,7 +327,7 @@ def main(argv: list[str] | None = None) -> int:
         ours = stack.enter_context(streamlit_server(temp_dir / "ours", cache_from=CACHE_DIR if CACHE_DIR.exists()
                                                     else None))
         trivial = stack.enter_context(streamlit_server(temp_dir / "trivial-server", cwd=trivial_dir))
-        results = asyncio.run(_run(ours.url, trivial.url, args.sessions, int(args.timeout_s * 1000)))
+        results = asyncio.run(_run(ours, trivial, args.sessions, int(args.timeout_s * 1000)))
         if not CACHE_DIR.exists() and ours.cache_dir.exists():  # keep the trained models for the next run
             import shutil
 
@@ -312,6 +358,10 @@ def _print(report: dict) -> None:
         r = report[name]
         print(f"{name:<9}{r['page_clicks']:>7}{r['errors']:>8}{r['p50_ms'] or 0:>9.0f}{r['p95_ms'] or 0:>9.0f}"
               f"{r['max_ms'] or 0:>9.0f}{r['first_page_p50_ms'] or 0:>10.0f}{r['walk_s']:>8.1f}")
+    for name in ("trivial", "ours"):
+        cpu = report[name]["cpu_s"]
+        print(f"{name} CPU per click: Chromium {cpu['chromium_per_click']:.3f} s, "
+              f"server {cpu['server_per_click']:.3f} s (walks: Chromium {cpu['chromium']} s, server {cpu['server']} s)")
     verdict = "within" if report["ratio_p95"] is not None and report["ratio_p95"] <= 2 else "NOT within"
     print(f"ours / trivial: p50 {report['ratio_p50']}x, p95 {report['ratio_p95']}x ({verdict} the 2x target)")
     print("ours per page (p50 / p95 ms): " + ", ".join(

@@ -19,7 +19,15 @@ from pages.common import (
     tr,
 )
 from pages.privacy_ui import personal_section
-from pages.tables import in_locale, safe_dataframe
+from pages.tables import heat_shades, in_locale, static_table
+
+
+def confusion_table(table: pd.DataFrame) -> None:
+    """Counts of test rows by actual (rows) and predicted (columns) class, in the classes' words, shaded by count."""
+    shown = table.rename_axis(index=None, columns=None).rename(
+        index=lambda c: t("charts.actual_label", label=class_label(ws, c)),
+        columns=lambda c: t("charts.predicted_label", label=class_label(ws, c)))
+    static_table(shown, t, index=True, shades=heat_shades(shown))
 
 t = tr()
 name, ws, _ = current()
@@ -51,12 +59,12 @@ with left:
             t("overview.share"): [t.percent(share, 1) for share in counts / counts.sum()],
         })
         st.markdown(f"**{t('overview.balance')}**")
-        safe_dataframe(balance, hide_index=True)
+        static_table(balance, t)
     else:
         st.markdown(f"**{t('overview.distribution')}**")
         summary = dataset.target.describe().to_frame().T
         summary["count"] = summary["count"].astype(int)  # a count, not a measurement
-        safe_dataframe(in_locale(summary, t, 3))
+        static_table(in_locale(summary, t, 3), t, index=True)
 with right:
     missing = dataset.features.isna().sum()
     missing = missing[missing > 0]
@@ -64,8 +72,7 @@ with right:
     if missing.empty:
         st.write(t("overview.no_missing"))
     else:
-        safe_dataframe(pd.DataFrame({t("overview.feature"): missing.index, t("overview.missing"): missing.to_numpy()}),
-                     hide_index=True)
+        static_table(pd.DataFrame({t("overview.feature"): missing.index, t("overview.missing"): missing.to_numpy()}), t)
 
 personal_section(ws, name)
 
@@ -103,16 +110,15 @@ elif model.is_classifier and result.curves:
                           key="overview_threshold")
     table = confusion_at(result, positive, threshold)
     left, right = st.columns([2, 1])
-    with left:
-        chart(charts.confusion_figure(table, lambda c: class_label(ws, c), tr=t), t("overview.confusion_caption"),
-              "overview_confusion")
+    with left:  # the confusion matrix as a shaded table: the counts are the chart (one element, one set of numbers)
+        st.markdown(f"**{t('charts.confusion')}**")
+        confusion_table(table)
+        st.caption(t("overview.confusion_caption"))
     with right:
-        safe_dataframe(table.rename_axis(index=t("overview.actual"), columns=t("overview.predicted"))
-                       .rename(index=lambda c: class_label(ws, c), columns=lambda c: class_label(ws, c)))
         correct = int(pd.Series(table.to_numpy().diagonal()).sum())
         st.metric(t("overview.accuracy_at"), t.fixed(correct / table.to_numpy().sum(), 3))
 elif model.is_classifier:
-    safe_dataframe(confusion_at(result, model.classes[model.positive_index]))
+    confusion_table(confusion_at(result, model.classes[model.positive_index]))
 else:
     left, right = st.columns(2)
     with left:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from pages.common import language, plain_text, split_key, tr
 from pages.state import page_state
-from pages.tables import safe_dataframe
+from pages.tables import static_table
 
 PREVIEW_ROWS = 5
 MIN_REASON_CHARS = 10
@@ -89,10 +89,10 @@ def personal_section(ws, name: str) -> None:
         st.error(t("privacy.in_model", columns=plain_text(", ".join(personal.in_model))), icon=":material/warning:")
     st.write(t("privacy.intro"))
     st.caption(t("privacy.declared") if personal.declared else t("privacy.detected"))
-    safe_dataframe(_findings_table(ws), hide_index=True, key="privacy_findings")
+    static_table(_findings_table(ws), t)
     if personal.values is not None:
         st.markdown(f"**{t('privacy.preview') if unmasked(name) else t('privacy.masked_preview')}**")
         preview = personal.values.head(PREVIEW_ROWS)
-        safe_dataframe(preview if unmasked(name) else personal.masked(range(len(preview))), key="privacy_preview")
+        static_table(preview if unmasked(name) else personal.masked(range(len(preview))), t, index=True)
         st.caption(t("privacy.unmasked_caption") if unmasked(name) else t("privacy.masked_caption"))
     _unmask_form(ws, name)

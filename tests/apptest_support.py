@@ -1,9 +1,11 @@
-"""AppTest helpers shared by the page tests: every part of a busy page, in turn."""
+"""AppTest helpers shared by the page tests: every part of a busy page, in turn; the page's small HTML tables."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from html.parser import HTMLParser
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 # The parts of each busy page (``pages.common.section_picker``), by the picker's key. A test that walks every part
@@ -35,3 +37,53 @@ def each_section(at: AppTest) -> Iterator[str | None]:
         at.button_group(key=key).set_value(section).run()
         yield section
     at.button_group(key=key).set_value(offered[0]).run()
+
+
+class _TableReader(HTMLParser):
+    """The cells of each ``<table>`` (``pages.tables.static_table``), row by row, as the reader sees them."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self.cell: list[str] | None = None
+        self.styles: list[list[list[str]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.tables.append([])
+            self.styles.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+            self.styles[-1].append([])
+        elif tag in ("td", "th"):
+            self.cell = []
+            self.styles[-1][-1].append(dict(attrs).get("style") or "")
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.tables[-1][-1].append("".join(self.cell).strip())
+            self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell.append(data)
+
+
+def static_tables(at: AppTest) -> list[pd.DataFrame]:
+    """Every small HTML table the page drew, as text: the first row is the header; with a row header (an empty
+    top-left cell) the first column is the index."""
+    out = []
+    for element in at.markdown:
+        if "<table>" not in element.value:
+            continue
+        reader = _TableReader()
+        reader.feed(element.value)
+        for rows, styles in zip(reader.tables, reader.styles, strict=True):
+            head, body = rows[0], rows[1:]
+            frame = pd.DataFrame(body, columns=head)
+            if head and head[0] == "":
+                frame = frame.set_index(head[0])
+                frame.index.name = None
+            frame.attrs["styles"] = styles[1:]
+            out.append(frame)
+    return out

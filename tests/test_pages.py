@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explainers import builtin_names, frame_of, load_builtin, train_default_model
-from tests.apptest_support import each_section
+from tests.apptest_support import each_section, static_tables
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = [
@@ -241,16 +241,38 @@ def test_a_failing_page_shows_one_line_and_keeps_the_sidebar(monkeypatch):
     assert at.session_state["view"]["row"] == 5 and at.session_state["view"]["lang"] == "pt-BR"
 
 
+def confusion_counts(at: AppTest) -> pd.DataFrame:
+    """The Overview's confusion matrix (a shaded HTML table), as counts."""
+    for frame in static_tables(at):
+        if "predicted Good payer" in frame.columns:
+            return frame.map(lambda text: int(text.replace(",", "")))
+    raise AssertionError("no confusion matrix on the page")
+
+
 def test_overview_threshold_moves_the_confusion_matrix():
     at = open_app("credit")
-    before = table(at, "Good payer", "Bad payer").copy()
+    before = confusion_counts(at)
+    assert list(before.index) == ["actual Bad payer", "actual Good payer"]
+    from explainers.metrics import confusion_at, evaluate
+
+    model = train_default_model(load_builtin("credit"))
+    expected = confusion_at(evaluate(model), "good", 0.5)
+    assert before.to_numpy().tolist() == expected.to_numpy().tolist()  # bad, good in both
     at.slider(key="overview_threshold").set_value(0.9).run()
-    after = table(at, "Good payer", "Bad payer")
+    after = confusion_counts(at)
     assert before.to_numpy().sum() == after.to_numpy().sum()
     assert not before.equals(after)
     # A higher threshold can only call fewer rows positive.
-    positive = "Good payer"
+    positive = "predicted Good payer"
     assert after[positive].sum() < before[positive].sum()
+    # Shaded by count: the darkest cell holds the largest count, the lightest the smallest.
+    styles = [style for row in static_tables(at)[-1].attrs["styles"] for style in row if "background" in style]
+    assert len(styles) == after.size
+    shades = [re.search(r"background:#(\w{6})", style).group(1) for style in styles]
+    lightness = [sum(int(shade[i:i + 2], 16) for i in (0, 2, 4)) for shade in shades]
+    counts = after.to_numpy().ravel().tolist()
+    assert lightness.index(min(lightness)) == counts.index(max(counts))
+    assert lightness.index(max(lightness)) == counts.index(min(counts))
 
 
 def test_portuguese_everywhere():
