@@ -325,6 +325,16 @@ def calibration_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> go.Figu
     return finish_figure(figure, tr("charts.calibration"), height=360)
 
 
+def confusion_figure(table: pd.DataFrame, class_label=str, tr: Translator = ENGLISH) -> go.Figure:
+    figure = go.Figure(go.Heatmap(z=table.to_numpy(),
+                                  x=[tr("charts.predicted_label", label=class_label(c)) for c in table.columns],
+                                  y=[tr("charts.actual_label", label=class_label(c)) for c in table.index],
+                                  colorscale="Blues", text=table.to_numpy(), texttemplate="%{text}",
+                                  showscale=False))
+    figure.update_yaxes(autorange="reversed")
+    return finish_figure(figure, tr("charts.confusion"), height=340)
+
+
 def predicted_vs_actual(actual: np.ndarray, predicted: np.ndarray, target: str,
                         tr: Translator = ENGLISH) -> go.Figure:
     figure = go.Figure(go.Scattergl(x=actual, y=predicted, mode="markers",

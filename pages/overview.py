@@ -19,15 +19,15 @@ from pages.common import (
     tr,
 )
 from pages.privacy_ui import personal_section
-from pages.tables import heat_shades, in_locale, static_table
+from pages.tables import in_locale, static_table
 
 
 def confusion_table(table: pd.DataFrame) -> None:
-    """Counts of test rows by actual (rows) and predicted (columns) class, in the classes' words, shaded by count."""
+    """Counts of test rows by actual (rows) and predicted (columns) class, in the classes' words."""
     shown = table.rename_axis(index=None, columns=None).rename(
         index=lambda c: t("charts.actual_label", label=class_label(ws, c)),
         columns=lambda c: t("charts.predicted_label", label=class_label(ws, c)))
-    static_table(shown, t, index=True, shades=heat_shades(shown))
+    static_table(shown, t, index=True)
 
 t = tr()
 name, ws, _ = current()
@@ -110,11 +110,11 @@ elif model.is_classifier and result.curves:
                           key="overview_threshold")
     table = confusion_at(result, positive, threshold)
     left, right = st.columns([2, 1])
-    with left:  # the confusion matrix as a shaded table: the counts are the chart (one element, one set of numbers)
-        st.markdown(f"**{t('charts.confusion')}**")
-        confusion_table(table)
-        st.caption(t("overview.confusion_caption"))
+    with left:
+        chart(charts.confusion_figure(table, lambda c: class_label(ws, c), tr=t), t("overview.confusion_caption"),
+              "overview_confusion")
     with right:
+        confusion_table(table)
         correct = int(pd.Series(table.to_numpy().diagonal()).sum())
         st.metric(t("overview.accuracy_at"), t.fixed(correct / table.to_numpy().sum(), 3))
 elif model.is_classifier:

@@ -105,49 +105,23 @@ def _cell(value: object, t=None) -> str:
 NUMBER_TEXT = re.compile(r"^[+\-−]?[\d.,\u00a0 ]*\d[\d.,\u00a0 ]*%?$")  # "4.454", "0,532", "71,8%", "-3"
 
 
-def static_table(frame: pd.DataFrame, t, *, index: bool = False, shades: pd.DataFrame | None = None) -> None:
+def static_table(frame: pd.DataFrame, t, *, index: bool = False) -> None:
     """A small table (a few rows) as plain HTML in the page, every value escaped: no scrolling grid, no toolbar.
 
     Each ``st.dataframe`` is a data grid drawn on a canvas, and the first on a page makes a browser load and compile
-    its code: about a second of CPU for every reader's first page (ten readers share two cores). A table of a few
+    its code: more than half a second of CPU in each reader's browser (ten readers share two cores). A table of a few
     rows reads as well, prints in screenshots, and is text a screen reader (and a test) can read. Whole numbers are
     written in the session's format (4.454 in Portuguese; pass decimals through :func:`in_locale`) and numbers are
-    right aligned. ``shades``, of ``frame``'s shape, gives a cell's background colour (a confusion matrix read as a
-    heat map); the text colour follows it.
+    right aligned.
     """
     head = "".join(f"<th>{_cell(c)}</th>" for c in ([frame.index.name or ""] if index else []) + list(frame.columns))
     rows = []
-    for position, (label, row) in enumerate(frame.iterrows()):
+    for label, row in frame.iterrows():
         cells = [f"<th>{_cell(label)}</th>"] if index else []
-        for column, value in enumerate(row):
+        for value in row:
             text = _cell(value, t)
             style = "text-align:right" if isinstance(value, Number) or NUMBER_TEXT.match(text) else ""
-            if shades is not None:
-                colour = shades.iat[position, column]
-                style += f";background:{colour};color:{_text_on(colour)}"
             cells.append(f'<td style="{style}">{text}</td>' if style else f"<td>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     st.markdown(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>",
                 unsafe_allow_html=True)
-
-
-def heat_shades(frame: pd.DataFrame, scale: str = "Blues") -> pd.DataFrame:
-    """A background colour ("#rrggbb") for each cell of a table of counts: light for the smallest, dark for the
-    largest, on a colour-blind-safe sequential scale."""
-    from plotly.colors import sample_colorscale, unlabel_rgb
-
-    values = frame.to_numpy(dtype=float)
-    low, high = float(values.min()), float(values.max())
-    spread = (values - low) / (high - low) if high > low else values * 0
-
-    def colour(share: float) -> str:
-        red, green, blue = (round(c) for c in unlabel_rgb(sample_colorscale(scale, [0.1 + 0.9 * share])[0]))
-        return f"#{red:02x}{green:02x}{blue:02x}"
-
-    return pd.DataFrame([[colour(v) for v in row] for row in spread], index=frame.index, columns=frame.columns)
-
-
-def _text_on(colour: str) -> str:
-    """Black or white, whichever reads better on ``colour`` ("#rrggbb")."""
-    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return "#000000" if 0.299 * red + 0.587 * green + 0.114 * blue > 140 else "#ffffff"

@@ -46,18 +46,14 @@ class _TableReader(HTMLParser):
         super().__init__()
         self.tables: list[list[list[str]]] = []
         self.cell: list[str] | None = None
-        self.styles: list[list[list[str]]] = []
 
     def handle_starttag(self, tag, attrs):
         if tag == "table":
             self.tables.append([])
-            self.styles.append([])
         elif tag == "tr":
             self.tables[-1].append([])
-            self.styles[-1].append([])
         elif tag in ("td", "th"):
             self.cell = []
-            self.styles[-1][-1].append(dict(attrs).get("style") or "")
 
     def handle_endtag(self, tag):
         if tag in ("td", "th") and self.cell is not None:
@@ -78,12 +74,11 @@ def static_tables(at: AppTest) -> list[pd.DataFrame]:
             continue
         reader = _TableReader()
         reader.feed(element.value)
-        for rows, styles in zip(reader.tables, reader.styles, strict=True):
+        for rows in reader.tables:
             head, body = rows[0], rows[1:]
             frame = pd.DataFrame(body, columns=head)
             if head and head[0] == "":
                 frame = frame.set_index(head[0])
                 frame.index.name = None
-            frame.attrs["styles"] = styles[1:]
             out.append(frame)
     return out
