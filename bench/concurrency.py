@@ -15,6 +15,11 @@ on screen (the first moment of a 0.6 s still period, which is not counted). Erro
 Before the concurrent walks, one session on the just-started dashboard times the *first* visit of Global
 explanations and Responsible AI (their results are not cached yet; the trained model is).
 
+Two p95 ratios: over the clicks alone, and over every page time with each session's first page (its opening of
+the app) among them, as the issue's own figures were taken. The CPU seconds that the app's server and Chromium
+spend during the walks (read with psutil) say where the time goes: with ten sessions on two cores a page waits
+mostly for the CPU that the others' pages use.
+
 Writes ``bench/concurrency_results.json`` and prints a table. Dashboard session *i* starts on row *i* of the
 default dataset (``/?row=i``), so row-dependent results are not all shared. Models are cached in
 ``bench/out/cache`` (ignored by git), as for ``bench/run.py``.
@@ -197,6 +202,9 @@ def _summary(samples: list[dict], errors: list[dict], walk_s: float) -> dict:
         "p95_ms": round(float(np.percentile(clicks, 95)), 1) if clicks else None,
         "max_ms": round(max(clicks), 1) if clicks else None,
         "first_page_p50_ms": round(float(np.percentile(opens, 50)), 1) if opens else None,
+        # Every page time, the first page each session opened included (16 per session): the measure under which
+        # the issue's figures were taken (a trivial app's p95 of 14 s is its first pages; its clicks take 1-2 s).
+        "p95_with_first_pages_ms": round(float(np.percentile(clicks + opens, 95)), 1) if clicks else None,
         "walk_s": round(walk_s, 2),
         "per_page": per_page,
         "error_list": errors[:50],
@@ -342,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
         "clicks_per_session": results["ours"]["page_clicks"] // max(args.sessions, 1),
         "ratio_p50": _ratio(results["ours"]["p50_ms"], results["trivial"]["p50_ms"]),
         "ratio_p95": _ratio(results["ours"]["p95_ms"], results["trivial"]["p95_ms"]),
+        "ratio_p95_with_first_pages": _ratio(results["ours"]["p95_with_first_pages_ms"],
+                                             results["trivial"]["p95_with_first_pages_ms"]),
         "target": "ours p95 within 2x of the trivial app's p95",
         **results,
     }
@@ -364,6 +374,8 @@ def _print(report: dict) -> None:
               f"server {cpu['server_per_click']:.3f} s (walks: Chromium {cpu['chromium']} s, server {cpu['server']} s)")
     verdict = "within" if report["ratio_p95"] is not None and report["ratio_p95"] <= 2 else "NOT within"
     print(f"ours / trivial: p50 {report['ratio_p50']}x, p95 {report['ratio_p95']}x ({verdict} the 2x target)")
+    print(f"with each session's first page among the page times: p95 {report['trivial']['p95_with_first_pages_ms']:.0f}"
+          f" ms vs {report['ours']['p95_with_first_pages_ms']:.0f} ms, {report['ratio_p95_with_first_pages']}x")
     print("ours per page (p50 / p95 ms): " + ", ".join(
         f"{path.strip('/') or 'overview'} {v['p50_ms']:.0f}/{v['p95_ms']:.0f}"
         for path, v in report["ours"]["per_page"].items()))
