@@ -16,7 +16,6 @@ from pages.common import (
     dataset_title,
     model_name,
     model_title,
-    page_style,
     plain_text,
     run_guarded,
     warm_up_in_background,
@@ -32,7 +31,6 @@ tr = translator(view["lang"])
 # Presentation mode is for a projector: the sidebar starts collapsed (a click on ">" opens it again).
 st.set_page_config(page_title="Explain a model", page_icon=":material/insights:", layout="wide",
                    initial_sidebar_state="collapsed" if view["presentation"] else "auto")
-page_style()  # first, so that it holds while the rest of the run waits
 
 # Optional login (off by default): an [auth] section in .streamlit/secrets.toml turns on Streamlit's
 # OpenID Connect login; see the README.
@@ -87,6 +85,15 @@ with st.sidebar:
     if not view["presentation"]:
         st.caption(tr("app.stamp", model=model_name(ws), model_hash=ws.model.model_hash[:10],
                       data_hash=ws.dataset.data_hash[:10]))
+
+if view["presentation"]:
+    # Larger text and figures for a projector; the sidebar starts collapsed (see pages.common).
+    st.markdown(
+        "<style>[data-testid='stMetricValue'],[data-testid='stMetricValue'] *{font-size:2.2rem !important;"
+        "line-height:1.25 !important}[data-testid='stMarkdownContainer'] p{font-size:1.2rem}"
+        "[data-testid='stCaptionContainer']{font-size:1.05rem !important}</style>",
+        unsafe_allow_html=True,
+    )
 
 for notice in state.notices():
     st.warning(plain_text(notice), icon=":material/link_off:")  # never Markdown from the URL

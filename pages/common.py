@@ -285,23 +285,6 @@ def section_picker(page: str, sections: list[str]) -> str:
     return chosen if chosen in sections else sections[0]
 
 
-# While a page runs, Streamlit's running man is redrawn five times a second and spinners turn sixty times a
-# second: each waiting browser then spends CPU that ten readers on two cores need for drawing pages (measured:
-# 0.035 s and 0.09 s of Chromium CPU per second of waiting, against 0.01 s idle). The status widget still says
-# "Running..." with its Stop button, and each spinner its text; they just hold still.
-STILL_WHILE_WAITING = ("[data-testid='stStatusWidgetRunningIcon']{display:none !important}"
-                       "*,*::before,*::after{animation:none !important}")
-# Presentation mode: larger text for a projector (the sidebar starts collapsed, see app.py).
-PRESENTATION_STYLE = ("[data-testid='stMetricValue'],[data-testid='stMetricValue'] *{font-size:2.2rem !important;"
-                      "line-height:1.25 !important}[data-testid='stMarkdownContainer'] p{font-size:1.2rem}"
-                      "[data-testid='stCaptionContainer']{font-size:1.05rem !important}")
-
-
-def page_style() -> None:
-    """The app's own CSS, every run (style-only HTML takes no room on the page)."""
-    st.html(f"<style>{STILL_WHILE_WAITING}{PRESENTATION_STYLE if presenting() else ''}</style>")
-
-
 def model_name(ws: Workspace) -> str:
     """The model in words: the default XGBoost (and how many rows trained it), or its file name."""
     model = ws.model
