@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html
 import re
-from numbers import Integral, Number
+from numbers import Integral
 
 import pandas as pd
 import streamlit as st
@@ -116,11 +116,11 @@ def static_table(frame: pd.DataFrame, t, *, index: bool = False) -> None:
     """
     head = "".join(f"<th>{_cell(c)}</th>" for c in ([frame.index.name or ""] if index else []) + list(frame.columns))
     rows = []
-    for label, row in frame.iterrows():
+    for label, row in zip(frame.index, frame.itertuples(index=False, name=None), strict=True):  # types per column
         cells = [f"<th>{_cell(label)}</th>"] if index else []
         for value in row:
             text = _cell(value, t)
-            style = "text-align:right" if isinstance(value, Number) or NUMBER_TEXT.match(text) else ""
+            style = "text-align:right" if NUMBER_TEXT.match(text) else ""  # numbers, as written in the locale
             cells.append(f'<td style="{style}">{text}</td>' if style else f"<td>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     st.markdown(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>",

@@ -65,20 +65,22 @@ class _TableReader(HTMLParser):
             self.cell.append(data)
 
 
-def static_tables(at: AppTest) -> list[pd.DataFrame]:
-    """Every small HTML table the page drew, as text: the first row is the header; with a row header (an empty
-    top-left cell) the first column is the index."""
+def read_tables(html: str) -> list[pd.DataFrame]:
+    """Each ``<table>`` in ``html`` as text: the first row is the header; with a row header (an empty top-left
+    cell) the first column is the index."""
+    reader = _TableReader()
+    reader.feed(html)
     out = []
-    for element in at.markdown:
-        if "<table>" not in element.value:
-            continue
-        reader = _TableReader()
-        reader.feed(element.value)
-        for rows in reader.tables:
-            head, body = rows[0], rows[1:]
-            frame = pd.DataFrame(body, columns=head)
-            if head and head[0] == "":
-                frame = frame.set_index(head[0])
-                frame.index.name = None
-            out.append(frame)
+    for rows in reader.tables:
+        head, body = rows[0], rows[1:]
+        frame = pd.DataFrame(body, columns=head)
+        if head and head[0] == "":
+            frame = frame.set_index(head[0])
+            frame.index.name = None
+        out.append(frame)
     return out
+
+
+def static_tables(at: AppTest) -> list[pd.DataFrame]:
+    """Every small HTML table the page drew (``pages.tables.static_table``), as text."""
+    return [frame for element in at.markdown if "<table>" in element.value for frame in read_tables(element.value)]

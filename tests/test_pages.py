@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from explainers import builtin_names, frame_of, load_builtin, train_default_model
-from tests.apptest_support import each_section, static_tables
+from tests.apptest_support import each_section, read_tables, static_tables
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = [
@@ -244,7 +244,7 @@ def test_a_failing_page_shows_one_line_and_keeps_the_sidebar(monkeypatch):
 
 
 def confusion_counts(at: AppTest) -> pd.DataFrame:
-    """The Overview's confusion matrix (a shaded HTML table), as counts."""
+    """The Overview's confusion-matrix table (plain HTML), as counts."""
     for frame in static_tables(at):
         if "predicted Good payer" in frame.columns:
             return frame.map(lambda text: int(text.replace(",", "")))
@@ -272,6 +272,26 @@ def test_overview_threshold_moves_the_confusion_matrix():
     heat = json.loads(figure.proto.spec)["data"][0]["z"]  # Plotly sends arrays as typed binary
     shown = np.frombuffer(base64.b64decode(heat["bdata"]), dtype=heat["dtype"]).reshape(after.shape)
     assert shown.tolist() == after.to_numpy().tolist()
+
+
+def test_small_tables_are_escaped_on_one_line_and_in_the_locale(monkeypatch):
+    from explainers.i18n import translator
+    from pages import tables
+
+    drawn = []
+    monkeypatch.setattr(tables.st, "markdown", lambda body, **kwargs: drawn.append((body, kwargs)))
+    hostile = ["<img src=x onerror=alert(1)>", "first line\n\n[a link](javascript:alert(1)) ![](http://x/y.png)"]
+    frame = pd.DataFrame({"name": hostile, "rows": [4454, 3], "share": ["71,8%", None]},
+                         index=pd.Index(["a & b", "c"], name="<b>"))
+    tables.static_table(frame, translator("pt-BR"), index=True)
+    (body, kwargs), = drawn
+    assert kwargs == {"unsafe_allow_html": True}
+    assert "\n" not in body and "<img" not in body and "<b>" not in body  # one HTML block; markup only as text
+    shown = read_tables(body)[0]
+    assert list(shown.columns) == ["<b>", "name", "rows", "share"] and shown["<b>"].tolist() == ["a & b", "c"]
+    assert shown["name"].tolist() == [hostile[0], " ".join(hostile[1].split())]
+    assert shown["rows"].tolist() == ["4.454", "3"] and shown["share"].tolist() == ["71,8%", "—"]
+    assert body.count('style="text-align:right"') == 3  # 4.454, 3 and 71,8%
 
 
 def test_portuguese_everywhere():
