@@ -1,14 +1,22 @@
-"""Plotly figures for the dashboard and reports. Drawing only: every number comes from the engine.
+"""The dashboard's charts as Vega-Lite specs (plain, JSON-ready dicts). Drawing only: every number comes from the
+engine.
+
+Vega-Lite, drawn by Streamlit's own chart element, costs the reader's browser about a fifth of what Plotly's
+code does when a page first opens (measured in ``bench/concurrency.py``: ten readers share two cores). The HTML
+report keeps Plotly (:mod:`explainers.report.figures`), since it must carry its drawing code inside the file.
 
 One colour means "pushes toward the positive outcome" (or "raises the prediction" for regression)
 everywhere; the palette is Okabe-Ito, safe for colour-blind readers. Every function takes a
-:class:`~explainers.i18n.Translator` for its titles and axes.
+:class:`~explainers.i18n.Translator` for its titles and axes; the page adds the locale's number format
+(:func:`vega_config`), so ticks and tooltips read 1.234,5 in Portuguese.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import textwrap
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,19 +27,59 @@ from .attributions import LimeExplanation, ShapValues
 from .global_views import GlobalShap, PartialDependence
 from .i18n import Translator
 
+Spec = dict[str, Any]  # a Vega-Lite specification
+
 TOWARD_POSITIVE = "#0072B2"  # blue
 TOWARD_NEGATIVE = "#D55E00"  # vermillion
 NEUTRAL = "#999999"
 ACCENT = "#E69F00"  # orange: the current value, thresholds
 CATEGORY_PALETTE = ["#56B4E9", "#CC79A7", "#009E73", "#F0E442", "#000000", "#E69F00", "#0072B2", "#D55E00"]
 LOW_HIGH_SCALE = [[0.0, "#56B4E9"], [0.5, "#F0E442"], [1.0, "#CC79A7"]]
+LOW_HIGH_RANGE = [colour for _, colour in LOW_HIGH_SCALE]
 _LAYOUT = {"margin": {"l": 10, "r": 40, "t": 50, "b": 10}, "font": {"size": 13}}
 # A default template is shared by every figure; naming it in each layout re-validates it (~8 ms a chart).
 pio.templates.default = "plotly_white"
 ENGLISH = Translator("en")
 
-
 TITLE_WIDTH = 52  # characters of a title line: half a 1366 px page holds about this many
+# Axis labels are wrapped in Python (lines joined by "\n") and split into lines by Vega.
+LABEL_LINES = "split(datum.label, '\\n')"
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table as Vega's inline rows: plain numbers and text, missing values as null."""
+    return json.loads(frame.to_json(orient="records", double_precision=10))
+
+
+def lines(label: str, width: int = 42) -> str:
+    """A long label over several lines (joined by a newline; :data:`LABEL_LINES` splits an axis label)."""
+    return "\n".join(textwrap.wrap(str(label), width)) or str(label)
+
+
+def label_axis(title: str | None = None, **more: Any) -> dict[str, Any]:
+    """An axis whose labels are wrapped lines, never cut with "…"."""
+    return {"title": title, "labelExpr": LABEL_LINES, "labelLimit": 0, "labelOverlap": False, **more}
+
+
+def finish(spec: Spec, title: str, height: int = 420) -> Spec:
+    """Every chart's title (wrapped, on the left) and height; the width follows the page."""
+    return {"title": {"text": textwrap.wrap(title, TITLE_WIDTH) or [title], "anchor": "start"},
+            "height": height, **spec}
+
+
+def number_locale(tr: Translator) -> dict[str, Any]:
+    """d3-format's locale for the session's language: the decimal and thousands marks."""
+    decimal, group = tr.plotly_separators
+    return {"decimal": decimal, "thousands": group, "grouping": [3], "currency": ["", ""]}
+
+
+def vega_config(tr: Translator, presenting: bool = False) -> dict[str, Any]:
+    """The page's settings for every chart: the locale's numbers; larger text for a projector."""
+    config: dict[str, Any] = {"locale": {"number": number_locale(tr)}}
+    if presenting:  # readable from the back of a room
+        config.update(title={"fontSize": 22}, axis={"labelFontSize": 16, "titleFontSize": 17},
+                      legend={"labelFontSize": 16, "titleFontSize": 17}, text={"fontSize": 17})
+    return config
 
 
 def finish_figure(figure: go.Figure, title: str, height: int = 420, **layout) -> go.Figure:
@@ -52,6 +100,12 @@ def wrap(label: str, width: int = 42) -> str:
 
 def direction_colours(values) -> list[str]:
     return [TOWARD_POSITIVE if v >= 0 else TOWARD_NEGATIVE for v in values]
+
+
+def zero_rule(channel: str) -> Spec:
+    """A thin grey line at zero on ``channel`` ("x" or "y"), as a layer."""
+    return {"data": {"values": [{"zero": 0}]}, "mark": {"type": "rule", "color": "#666666"},
+            "encoding": {channel: {"field": "zero", "type": "quantitative"}}}
 
 
 def _space(tr: Translator, space: str) -> str:
@@ -141,12 +195,22 @@ def attribution_comparison(
 
 
 def importance_bar(result: GlobalShap, labels: dict[str, str], max_features: int = 15,
-                   tr: Translator = ENGLISH) -> go.Figure:
-    top = result.importance.iloc[:max_features][::-1]
-    figure = go.Figure(go.Bar(x=top.to_numpy(), y=[wrap(labels.get(c, c)) for c in top.index], orientation="h",
-                              marker={"color": NEUTRAL}))
-    figure.update_xaxes(title=tr("charts.mean_abs_shap", space=_space(tr, result.shap.space)))
-    return finish_figure(figure, tr("charts.importance"), height=max(360, 28 * len(top) + 80))
+                   tr: Translator = ENGLISH) -> Spec:
+    """Mean |SHAP| per feature, largest on top; the hover names the column."""
+    top = result.importance.iloc[:max_features]
+    data = pd.DataFrame({"label": [lines(labels.get(c, c)) for c in top.index], "column": [str(c) for c in top.index],
+                         "value": top.to_numpy(dtype="float64")})
+    axis = tr("charts.mean_abs_shap", space=_space(tr, result.shap.space))
+    return finish({
+        "data": {"values": records(data)},
+        "mark": {"type": "bar", "color": NEUTRAL},
+        "encoding": {
+            "y": {"field": "label", "type": "nominal", "sort": None, "axis": label_axis()},
+            "x": {"field": "value", "type": "quantitative", "title": axis},
+            "tooltip": [{"field": "column", "title": tr("charts.column")},
+                        {"field": "value", "title": axis, "format": ",.4f"}],
+        },
+    }, tr("charts.importance"), height=max(300, 28 * len(top) + 40))
 
 
 def scaled_colour(raw: pd.Series) -> np.ndarray:
@@ -294,64 +358,85 @@ def partial_dependence_figure(result: PartialDependence, label: str, score_name:
     return finish_figure(figure, title or tr("charts.prediction_as", feature=label))
 
 
-def _diagonal(figure: go.Figure, low: float = 0.0, high: float = 1.0) -> None:
-    figure.add_scatter(x=[low, high], y=[low, high], mode="lines", line={"dash": "dash", "color": NEUTRAL},
-                       showlegend=False, hoverinfo="skip")
+def _diagonal(low: float = 0.0, high: float = 1.0) -> Spec:
+    """The dashed line of a perfect model, as a layer."""
+    return {"data": {"values": [{"x": low, "y": low}, {"x": high, "y": high}]},
+            "mark": {"type": "line", "strokeDash": [6, 4], "color": NEUTRAL},
+            "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"}}}
 
 
-def roc_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> go.Figure:
-    figure = go.Figure(go.Scatter(x=curve.iloc[:, 0], y=curve.iloc[:, 1], mode="lines",
-                                  line={"color": TOWARD_POSITIVE}, showlegend=False))
-    _diagonal(figure)
-    figure.update_xaxes(title=tr("charts.fpr"))
-    figure.update_yaxes(title=tr("charts.tpr"))
-    return finish_figure(figure, tr("charts.roc"), height=360)
+def _curve(frame: pd.DataFrame, x: str, y: str, x_title: str, y_title: str, points: bool = False) -> Spec:
+    data = pd.DataFrame({"x": frame[x].to_numpy(dtype="float64"), "y": frame[y].to_numpy(dtype="float64")})
+    scale = {"domain": [0, 1]}
+    return {"data": {"values": records(data)},
+            "mark": {"type": "line", "color": TOWARD_POSITIVE, "point": points},
+            "encoding": {"x": {"field": "x", "type": "quantitative", "title": x_title, "scale": scale},
+                         "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": scale},
+                         "tooltip": [{"field": "x", "title": x_title, "format": ".3f"},
+                                     {"field": "y", "title": y_title, "format": ".3f"}]}}
 
 
-def precision_recall_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> go.Figure:
-    figure = go.Figure(go.Scatter(x=curve["recall"], y=curve["precision"], mode="lines",
-                                  line={"color": TOWARD_POSITIVE}))
-    figure.update_xaxes(title=tr("charts.recall"))
-    figure.update_yaxes(title=tr("charts.precision"))
-    return finish_figure(figure, tr("charts.pr"), height=360)
+def roc_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> Spec:
+    line = _curve(curve, curve.columns[0], curve.columns[1], tr("charts.fpr"), tr("charts.tpr"))
+    return finish({"layer": [line, _diagonal()]}, tr("charts.roc"), height=300)
 
 
-def calibration_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> go.Figure:
-    figure = go.Figure(go.Scatter(x=curve["predicted"], y=curve["observed"], mode="lines+markers",
-                                  line={"color": TOWARD_POSITIVE}, showlegend=False))
-    _diagonal(figure)
-    figure.update_xaxes(title=tr("charts.predicted_probability"), range=[0, 1])
-    figure.update_yaxes(title=tr("charts.observed_share"), range=[0, 1])
-    return finish_figure(figure, tr("charts.calibration"), height=360)
+def precision_recall_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> Spec:
+    return finish(_curve(curve, "recall", "precision", tr("charts.recall"), tr("charts.precision")), tr("charts.pr"),
+                  height=300)
 
 
-def confusion_figure(table: pd.DataFrame, class_label=str, tr: Translator = ENGLISH) -> go.Figure:
-    figure = go.Figure(go.Heatmap(z=table.to_numpy(),
-                                  x=[tr("charts.predicted_label", label=class_label(c)) for c in table.columns],
-                                  y=[tr("charts.actual_label", label=class_label(c)) for c in table.index],
-                                  colorscale="Blues", text=table.to_numpy(), texttemplate="%{text}",
-                                  showscale=False))
-    figure.update_yaxes(autorange="reversed")
-    return finish_figure(figure, tr("charts.confusion"), height=340)
+def calibration_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> Spec:
+    line = _curve(curve, "predicted", "observed", tr("charts.predicted_probability"), tr("charts.observed_share"),
+                  points=True)
+    return finish({"layer": [line, _diagonal()]}, tr("charts.calibration"), height=300)
+
+
+def confusion_figure(table: pd.DataFrame, class_label=str, tr: Translator = ENGLISH) -> Spec:
+    """Counts of test rows by actual (rows) and predicted (columns) class: shaded cells with their count."""
+    predicted = [tr("charts.predicted_label", label=class_label(c)) for c in table.columns]
+    actual = [tr("charts.actual_label", label=class_label(c)) for c in table.index]
+    counts = table.to_numpy()
+    data = pd.DataFrame([{"actual": actual[i], "predicted": predicted[j], "count": int(counts[i, j]),
+                          "dark": bool(counts[i, j] > counts.max() / 2)}
+                         for i in range(len(actual)) for j in range(len(predicted))])
+    position = {"y": {"field": "actual", "type": "nominal", "sort": actual, "axis": label_axis(labelAngle=0)},
+                "x": {"field": "predicted", "type": "nominal", "sort": predicted,
+                      "axis": label_axis(labelAngle=0, orient="top")}}
+    cells = {"mark": "rect", "encoding": {
+        **position, "color": {"field": "count", "type": "quantitative", "scale": {"scheme": "blues"}, "legend": None},
+        "tooltip": [{"field": "actual", "title": tr("overview.class")},
+                    {"field": "predicted", "title": tr("charts.prediction")},
+                    {"field": "count", "title": tr("common.rows"), "format": ",d"}]}}
+    numbers = {"mark": {"type": "text", "fontSize": 16}, "encoding": {
+        **position, "text": {"field": "count", "type": "quantitative", "format": ",d"},
+        "color": {"condition": {"test": "datum.dark", "value": "#ffffff"}, "value": "#000000"}}}
+    return finish({"data": {"values": records(data)}, "layer": [cells, numbers]}, tr("charts.confusion"),
+                  height=60 * len(actual) + 40)
+
+
+def _scatter(x: np.ndarray, y: np.ndarray, x_title: str, y_title: str, colour: str) -> Spec:
+    data = pd.DataFrame({"x": np.asarray(x, dtype="float64"), "y": np.asarray(y, dtype="float64")})
+    return {"data": {"values": records(data)}, "mark": {"type": "circle", "size": 16, "color": colour, "opacity": 0.7},
+            "encoding": {"x": {"field": "x", "type": "quantitative", "title": x_title, "scale": {"zero": False}},
+                         "y": {"field": "y", "type": "quantitative", "title": y_title, "scale": {"zero": False}},
+                         "tooltip": [{"field": "x", "title": x_title, "format": ",.4~g"},
+                                     {"field": "y", "title": y_title, "format": ",.4~g"}]}}
 
 
 def predicted_vs_actual(actual: np.ndarray, predicted: np.ndarray, target: str,
-                        tr: Translator = ENGLISH) -> go.Figure:
-    figure = go.Figure(go.Scattergl(x=actual, y=predicted, mode="markers",
-                                    marker={"size": 4, "color": TOWARD_POSITIVE}, showlegend=False))
-    _diagonal(figure, float(min(actual.min(), predicted.min())), float(max(actual.max(), predicted.max())))
-    figure.update_xaxes(title=tr("charts.actual_label", label=target))
-    figure.update_yaxes(title=tr("charts.predicted_label", label=target))
-    return finish_figure(figure, tr("charts.pred_vs_actual"), height=380)
+                        tr: Translator = ENGLISH) -> Spec:
+    low = float(min(actual.min(), predicted.min()))
+    high = float(max(actual.max(), predicted.max()))
+    dots = _scatter(actual, predicted, tr("charts.actual_label", label=target),
+                    tr("charts.predicted_label", label=target), TOWARD_POSITIVE)
+    return finish({"layer": [dots, _diagonal(low, high)]}, tr("charts.pred_vs_actual"), height=340)
 
 
-def residuals_figure(actual: np.ndarray, predicted: np.ndarray, tr: Translator = ENGLISH) -> go.Figure:
-    figure = go.Figure(go.Scattergl(x=predicted, y=actual - predicted, mode="markers",
-                                    marker={"size": 4, "color": TOWARD_NEGATIVE}))
-    figure.add_hline(y=0, line_color="#666666")
-    figure.update_xaxes(title=tr("charts.predicted_axis"))
-    figure.update_yaxes(title=tr("charts.residual_axis"))
-    return finish_figure(figure, tr("charts.residuals"), height=380)
+def residuals_figure(actual: np.ndarray, predicted: np.ndarray, tr: Translator = ENGLISH) -> Spec:
+    dots = _scatter(predicted, actual - predicted, tr("charts.predicted_axis"), tr("charts.residual_axis"),
+                    TOWARD_NEGATIVE)
+    return finish({"layer": [dots, zero_rule("y")]}, tr("charts.residuals"), height=340)
 
 
 def shap_before_after(before: dict[str, float], after: dict[str, float], labels: dict[str, str],

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from explainers import DEFAULT_DATASET, InputError, Workspace, load_builtin, train_default_model
+from explainers import DEFAULT_DATASET, InputError, Workspace, charts, load_builtin, train_default_model
 from explainers.i18n import Translator, translator
 from explainers.metrics import ModelEvaluation, saved_evaluation
 from explainers.models import warm_up
@@ -264,11 +264,15 @@ def prediction_text(ws: Workspace, prediction: dict) -> tuple[str, str]:
 
 
 def chart(figure, caption: str, key: str) -> None:
-    """A Plotly chart with its plain-language caption underneath; ticks and hovers in the locale's format."""
-    figure.update_layout(separators=tr().plotly_separators)
-    if presenting():  # readable from the back of a room
-        figure.update_layout(font={"size": 17}, title_font={"size": 22})
-    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
+    """A chart (a Vega-Lite spec from :mod:`explainers.charts`) with its plain-language caption underneath; ticks
+    and tooltips in the locale's format, larger text in presentation mode."""
+    if isinstance(figure, dict):
+        st.vega_lite_chart({**figure, "config": charts.vega_config(tr(), presenting())}, width="stretch", key=key)
+    else:  # a Plotly figure not yet moved to Vega-Lite
+        figure.update_layout(separators=tr().plotly_separators)
+        if presenting():  # readable from the back of a room
+            figure.update_layout(font={"size": 17}, title_font={"size": 22})
+        st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
     st.caption(caption)
 
 
