@@ -59,11 +59,11 @@ DRAWN_JS = """() => {
     const state = root && root.getAttribute('data-test-script-state');
     return (state === null || state === 'notRunning') ? 'drawn' : false;
 }"""
-# The first page's Plotly charts: Streamlit loads its Plotly bundle (≈ 4.7 MB of JavaScript) only when the first
-# chart arrives, so they appear after the rest of the page.
+# The first page's charts: Streamlit loads its Vega bundle only when the first chart arrives, so they appear after
+# the rest of the page.
 CHARTS_JS = """() => {
-    const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-    return charts.length > 0 && Array.from(charts).every(c => c.querySelector('.main-svg'));
+    const charts = document.querySelectorAll('[data-testid="stVegaLiteChart"]');
+    return charts.length > 0 && Array.from(charts).every(c => c.querySelector('svg.marks g.role-mark'));
 }"""
 STOCK_TIMEOUT_S = 60.0  # the stock TreeExplainer on every global row runs only if it should finish within this
 
@@ -1064,7 +1064,7 @@ def markdown(results: dict) -> str:
         f"| `cold_start_s` | {_fmt(r.get('cold_start_s'), 2)} | Popen `streamlit run app.py` → first page drawn in "
         f"headless Chromium, model cache warm; median of {warm_runs} |",
         f"| `cold_start_charts_s` | {_fmt(r.get('cold_start_charts_s'), 2)} | the same start until the first page's "
-        "Plotly charts are drawn too (Streamlit loads its Plotly bundle when the first chart arrives); median of "
+        "charts are drawn too (Streamlit loads its Vega bundle when the first chart arrives); median of "
         f"{[x.get('charts_drawn_s') for x in cold.get('warm_cache', [])]} |",
         f"| `cold_start_untrained_s` | {_fmt(r.get('cold_start_untrained_s'), 2)} | the same with an empty "
         "`XAI_CACHE_DIR` (the server trains the credit model) |",

@@ -13,15 +13,12 @@ everywhere; the palette is Okabe-Ito, safe for colour-blind readers. Every funct
 
 from __future__ import annotations
 
-import html
 import json
 import textwrap
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-import plotly.io as pio
 
 from .attributions import LimeExplanation, ShapValues
 from .global_views import GlobalShap, PartialDependence
@@ -36,14 +33,13 @@ ACCENT = "#E69F00"  # orange: the current value, thresholds
 CATEGORY_PALETTE = ["#56B4E9", "#CC79A7", "#009E73", "#F0E442", "#000000", "#E69F00", "#0072B2", "#D55E00"]
 LOW_HIGH_SCALE = [[0.0, "#56B4E9"], [0.5, "#F0E442"], [1.0, "#CC79A7"]]
 LOW_HIGH_RANGE = [colour for _, colour in LOW_HIGH_SCALE]
-_LAYOUT = {"margin": {"l": 10, "r": 40, "t": 50, "b": 10}, "font": {"size": 13}}
-# A default template is shared by every figure; naming it in each layout re-validates it (~8 ms a chart).
-pio.templates.default = "plotly_white"
 ENGLISH = Translator("en")
 
 TITLE_WIDTH = 52  # characters of a title line: half a 1366 px page holds about this many
 # Axis labels are wrapped in Python (lines joined by "\n") and split into lines by Vega.
 LABEL_LINES = "split(datum.label, '\\n')"
+# Half of Vega's line height (13 px at its 11 px labels) for each line after the first.
+CENTRE_LINES = "isString(datum.label) ? -6.5 * (length(split(datum.label, '\\n')) - 1) : 0"
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -56,9 +52,13 @@ def lines(label: str, width: int = 42) -> str:
     return "\n".join(textwrap.wrap(str(label), width)) or str(label)
 
 
-def label_axis(title: str | None = None, **more: Any) -> dict[str, Any]:
-    """An axis whose labels are wrapped lines, never cut with "…"."""
-    return {"title": title, "labelExpr": LABEL_LINES, "labelLimit": 0, "labelOverlap": False, **more}
+def label_axis(title: str | None = None, *, vertical: bool = True, **more: Any) -> dict[str, Any]:
+    """An axis whose labels are wrapped lines, never cut with "…". Vega hangs a label's extra lines below its tick;
+    on a vertical axis they are moved up by half, so each label stays centred on its bar."""
+    axis = {"title": title, "labelExpr": LABEL_LINES, "labelLimit": 0, "labelOverlap": False}
+    if vertical:
+        axis["labelOffset"] = {"expr": CENTRE_LINES}
+    return {**axis, **more}
 
 
 def finish(spec: Spec, title: str, height: int = 420) -> Spec:
@@ -82,22 +82,6 @@ def vega_config(tr: Translator, presenting: bool = False) -> dict[str, Any]:
     return config
 
 
-def finish_figure(figure: go.Figure, title: str, height: int = 420, **layout) -> go.Figure:
-    """Every chart's title, height, margins and font (``layout``: more of Plotly's layout). A long title (a long
-    feature name) wraps instead of being cut at the chart's edge."""
-    title = wrap(title, TITLE_WIDTH)
-    extra = 20 * title.count("<br>")
-    figure.update_layout(title={"text": title, "x": 0}, height=height + extra, **_LAYOUT, **layout)
-    figure.update_layout(margin={"t": _LAYOUT["margin"]["t"] + extra})
-    return figure
-
-
-def wrap(label: str, width: int = 42) -> str:
-    """A long axis label over several lines (Plotly breaks lines only at ``<br>``), so the bars keep their room.
-    The text is escaped first: Plotly reads tags such as ``<a>`` in labels, and labels carry data values."""
-    return "<br>".join(textwrap.wrap(html.escape(label, quote=False), width)) or html.escape(label)
-
-
 def direction_colours(values) -> list[str]:
     return [TOWARD_POSITIVE if v >= 0 else TOWARD_NEGATIVE for v in values]
 
@@ -115,13 +99,14 @@ def _space(tr: Translator, space: str) -> str:
 def waterfall_steps(
     shap: ShapValues, features: pd.Series, labels: dict[str, str], max_features: int, tr: Translator
 ) -> tuple[list[str], list[float], list[str]]:
-    """The bars of a waterfall, smallest first: "feature = value", its push, and the column names behind
-    it; the smallest effects are grouped into one bar only when that hides at least two features."""
+    """The bars of a waterfall, smallest first: "feature = value" (plain text: each drawing wraps it), its push,
+    and the column names behind it; the smallest effects are grouped into one bar only when that hides at least
+    two features."""
     values = shap.values.iloc[0]
     order = values.abs().sort_values(ascending=False).index
     cut = max_features if len(order) > max_features + 1 else len(order)
     shown, rest = list(order[:cut]), list(order[cut:])
-    names = [wrap(f"{labels.get(c, c)} = {tr.value(features[c])}") for c in shown]
+    names = [f"{labels.get(c, c)} = {tr.value(features[c])}" for c in shown]
     deltas = [float(values[c]) for c in shown]
     columns = [str(c) for c in shown]
     if rest:
@@ -131,67 +116,108 @@ def waterfall_steps(
     return names[::-1], deltas[::-1], columns[::-1]
 
 
+_FRAME = 120  # pixels of a chart's height that its title, x axis and padding take (Streamlit's "fit" autosize)
+
+
+def _wrapped_height(labels: list[str], minimum: int = 240, least: int = 16) -> int:
+    """A bar chart's height that gives every (wrapped) label its lines, and each row at least ``least`` pixels
+    (two bars of a pair need more than one line)."""
+    return max(minimum, sum(max(16 * (label.count("\n") + 1), least) + 14 for label in labels) + _FRAME)
+
+
 def waterfall(
     shap: ShapValues, features: pd.Series, labels: dict[str, str], max_features: int = 12, tr: Translator = ENGLISH
-) -> go.Figure:
-    """Base value, then each feature's push, ending at the model output; small ones are grouped.
+) -> Spec:
+    """Base value, then each feature's push, ending at the model output (on top); small ones are grouped.
 
     Probabilities are drawn in percentage points with one decimal, as the narrative states them."""
     names, deltas, columns = waterfall_steps(shap, features, labels, max_features, tr)
     scale, digits = (100.0, 1) if shap.space == "probability" else (1.0, 3)
     base, output = scale * shap.base_value, scale * float(shap.output[0])
     deltas = [scale * d for d in deltas]
-    figure = go.Figure(
-        go.Waterfall(
-            orientation="h",
-            y=[tr("charts.base"), *names, tr("charts.this_prediction")],
-            x=[base, *deltas, 0],
-            measure=["absolute", *["relative"] * len(deltas), "total"],
-            increasing={"marker": {"color": TOWARD_POSITIVE}},
-            decreasing={"marker": {"color": TOWARD_NEGATIVE}},
-            totals={"marker": {"color": NEUTRAL}},
-            text=[tr.fixed(base, digits), *[("+" if d >= 0 else "") + tr.fixed(d, digits) for d in deltas],
-                  tr.fixed(output, digits)],
-            customdata=["", *columns, ""],
-            hovertemplate="%{y}<br>%{customdata}<extra></extra>",
-            textposition="outside",
-            cliponaxis=False,
-            connector={"line": {"color": "#cccccc"}},
-        )
-    )
+    steps = [{"feature": tr("charts.base"), "column": "", "start": 0.0, "end": base, "colour": NEUTRAL,
+              "text": tr.fixed(base, digits)}]
+    position = base
+    for name, delta, column in zip(names, deltas, columns, strict=True):
+        steps.append({"feature": name, "column": column, "start": position, "end": position + delta,
+                      "colour": TOWARD_POSITIVE if delta >= 0 else TOWARD_NEGATIVE,
+                      "text": ("+" if delta >= 0 else "") + tr.fixed(delta, digits)})
+        position += delta
+    steps.append({"feature": tr("charts.this_prediction"), "column": "", "start": 0.0, "end": output,
+                  "colour": NEUTRAL, "text": tr.fixed(output, digits)})
+    for step in steps:
+        step["label"] = lines(step["feature"])
+        # The number sits beyond the bar's end: right of a push up, left of a push down.
+        up = step["end"] >= step["start"]
+        step["side"], step["at"] = ("right", max(step["start"], step["end"])) if up else ("left", min(
+            step["start"], step["end"]))
+    for step, following in zip(steps, [*steps[1:], None], strict=True):
+        step["next"] = following["label"] if following else None
+    order = [step["label"] for step in steps][::-1]  # the model output on top, the base at the bottom
     axis = tr("charts.probability_points") if shap.space == "probability" else tr(
         "charts.model_output", space=_space(tr, shap.space))
     # Room on both sides for the numbers printed beside the bars.
     path = np.cumsum([base, *deltas])
     low, high = min(path.min(), 0.0), path.max()
     pad = 0.15 * max(high - low, 1e-9)
-    figure.update_xaxes(title=axis, range=[low - pad, high + pad])
-    lines = sum(name.count("<br>") + 1 for name in names)
-    return finish_figure(figure, tr("charts.why"), height=max(360, 20 * lines + 16 * len(names) + 120))
+    y = {"field": "label", "type": "nominal", "sort": order, "axis": label_axis()}
+    x = {"field": "start", "type": "quantitative", "title": axis,
+         "scale": {"domain": [low - pad, high + pad], "nice": True, "zero": False}, "axis": {"labelFlush": True}}
+    tooltip = [{"field": "feature", "title": tr("charts.feature")}, {"field": "column", "title": tr("charts.column")},
+               {"field": "text", "title": axis}]
+    bars = {"mark": {"type": "bar"}, "encoding": {
+        "y": y, "x": x, "x2": {"field": "end"}, "tooltip": tooltip,
+        "color": {"field": "colour", "type": "nominal", "scale": None, "legend": None}}}
+    # Thin connectors from each bar's end to the next bar, as Plotly's waterfall draws them.
+    connectors = {"transform": [{"filter": "datum.next != null"}],
+                  "mark": {"type": "rule", "color": "#888888"},
+                  "encoding": {"y": y, "y2": {"field": "next"}, "x": {**x, "field": "end"}}}
+    numbers = [{"transform": [{"filter": f"datum.side == '{side}'"}],
+                "mark": {"type": "text", "align": align, "dx": dx, "color": "#333333"},
+                "encoding": {"y": y, "x": {**x, "field": "at"}, "text": {"field": "text"}, "tooltip": tooltip}}
+               for side, align, dx in (("right", "left", 4), ("left", "right", -4))]
+    return finish({"data": {"values": steps}, "layer": [connectors, bars, *numbers]}, tr("charts.why"),
+                  height=_wrapped_height(order, 360))
 
 
 def attribution_comparison(
     shap_row: dict[str, float], lime: LimeExplanation, labels: dict[str, str], max_features: int = 10,
     tr: Translator = ENGLISH,
-) -> go.Figure:
-    """SHAP and LIME side by side, each scaled to its largest absolute value (their units differ)."""
+) -> Spec:
+    """SHAP and LIME side by side, each scaled to its largest absolute value (their units differ): SHAP solid,
+    LIME light, each bar in its direction's colour."""
     shap_series = pd.Series(shap_row)
     lime_series = pd.Series(lime.weights)
     combined = (shap_series.abs() / max(shap_series.abs().max(), 1e-12)).add(
         lime_series.abs() / max(lime_series.abs().max(), 1e-12), fill_value=0
     )
-    order = combined.sort_values(ascending=False).index[:max_features][::-1]
-    figure = go.Figure()
-    for name, series, pattern in (("SHAP", shap_series, ""), ("LIME", lime_series, "/")):
-        scaled = series[order] / max(series.abs().max(), 1e-12)
-        figure.add_bar(
-            y=[wrap(labels.get(c, c)) for c in order], x=scaled, name=name, orientation="h",
-            marker={"color": direction_colours(scaled), "pattern": {"shape": pattern}},
-            customdata=series[order], hovertemplate="%{y}: %{customdata:.4f}<extra>" + name + "</extra>",
-        )
-    figure.update_layout(barmode="group", legend={"itemclick": False})
-    figure.update_xaxes(title=tr("charts.scaled"), range=[-1.15, 1.15])
-    return finish_figure(figure, tr("charts.side_by_side"), height=max(360, 40 * len(order) + 80))
+    order = list(combined.sort_values(ascending=False).index[:max_features])  # the largest on top
+    methods = ["SHAP", "LIME"]
+    rows = []
+    for name, series in zip(methods, (shap_series, lime_series), strict=True):
+        largest = max(series.abs().max(), 1e-12)
+        for column in order:
+            value = float(series.get(column, 0.0))
+            rows.append({"label": lines(labels.get(column, column)), "feature": labels.get(column, column),
+                         "column": str(column), "method": name, "value": value, "scaled": value / largest,
+                         "colour": TOWARD_POSITIVE if value >= 0 else TOWARD_NEGATIVE})
+    shown = [lines(labels.get(c, c)) for c in order]
+    bars = {"mark": {"type": "bar"}, "encoding": {
+        "y": {"field": "label", "type": "nominal", "sort": shown, "axis": label_axis()},
+        "yOffset": {"field": "method", "type": "nominal", "sort": methods},
+        "x": {"field": "scaled", "type": "quantitative", "title": tr("charts.scaled"),
+              "scale": {"domain": [-1.15, 1.15], "nice": False}},
+        "color": {"field": "colour", "type": "nominal", "scale": None, "legend": None},
+        # Opacity, not fillOpacity: Vega-Lite draws no legend for fillOpacity.
+        "opacity": {"field": "method", "type": "nominal", "scale": {"domain": methods, "range": [1.0, 0.4]},
+                    "legend": {"title": None, "orient": "top", "symbolType": "square", "symbolStrokeColor": NEUTRAL,
+                               "symbolFillColor": NEUTRAL}},
+        "tooltip": [{"field": "feature", "title": tr("charts.feature")},
+                    {"field": "column", "title": tr("charts.column")},
+                    {"field": "method", "title": tr("charts.method")},
+                    {"field": "value", "title": tr("charts.unscaled"), "format": ",.4f"}]}}
+    return finish({"data": {"values": rows}, "layer": [bars, zero_rule("x")]}, tr("charts.side_by_side"),
+                  height=_wrapped_height(shown, 360, least=30))
 
 
 def importance_bar(result: GlobalShap, labels: dict[str, str], max_features: int = 15,
@@ -210,7 +236,7 @@ def importance_bar(result: GlobalShap, labels: dict[str, str], max_features: int
             "tooltip": [{"field": "column", "title": tr("charts.column")},
                         {"field": "value", "title": axis, "format": ",.4f"}],
         },
-    }, tr("charts.importance"), height=max(300, 28 * len(top) + 40))
+    }, tr("charts.importance"), height=_wrapped_height(list(data["label"]), 360, least=24))
 
 
 def scaled_colour(raw: pd.Series) -> np.ndarray:
@@ -225,137 +251,204 @@ def scaled_colour(raw: pd.Series) -> np.ndarray:
     return (colour - low) / (high - low) if high > low else np.zeros_like(colour)
 
 
-def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str], max_features: int = 15,
-             seed: int = 0, tr: Translator = ENGLISH, max_rows: int | None = None) -> go.Figure:
-    """One dot per row and feature: x is the SHAP value, colour the feature's value (low to high).
+def _shown_rows(count: int, max_rows: int | None, rng: np.random.Generator) -> np.ndarray:
+    """The rows a scatter draws: all, or a seeded choice of ``max_rows`` (the reader's browser draws each dot)."""
+    if max_rows is not None and count > max_rows:
+        return np.sort(rng.choice(count, size=max_rows, replace=False))
+    return np.arange(count)
 
-    ``max_rows``: draw at most this many of the rows (a seeded choice), since every dot is drawn by the
-    reader's browser on every visit. The dots travel as two traces (numeric features, whose hover shows the
-    number in the locale's format, and categorical ones, whose hover shows the category), not one per feature:
-    the browser's work grows with the number of traces."""
+
+def _words(raw: pd.Series, tr: Translator) -> list[str]:
+    """Each value in the reader's words (numbers in the locale, categories translated, blanks as "missing");
+    each category's words are looked up once."""
+    if isinstance(raw.dtype, pd.CategoricalDtype):
+        words = [tr.value(c) for c in raw.cat.categories] + [tr.value(None)]
+        return [words[code] for code in raw.cat.codes.to_numpy()]  # code -1 (missing) is the last
+    return [tr.value(v) for v in raw.tolist()]
+
+
+def _category_axis(categories: list[str]) -> dict[str, Any]:
+    """Categories on an x axis: level when they fit side by side in half a page, else slanted; upright when
+    there are many (US states)."""
+    if sum(len(c) + 2 for c in categories) <= 64:
+        return {"labelAngle": 0}
+    return {"labelAngle": -90 if len(categories) > 20 else -45, "labelLimit": 0}
+
+
+def _title_lines(title: str, width: int = 50) -> list[str]:
+    """An axis or legend title over several lines: Vega cuts a long one with "…"."""
+    return lines(title, width).split("\n")
+
+
+def _is_numeric(raw: pd.Series) -> bool:
+    return not isinstance(raw.dtype, pd.CategoricalDtype) and pd.api.types.is_numeric_dtype(raw.dtype)
+
+
+def beeswarm(result: GlobalShap, features: pd.DataFrame, labels: dict[str, str], max_features: int = 15,
+             seed: int = 0, tr: Translator = ENGLISH, max_rows: int | None = None) -> Spec:
+    """One dot per row and feature: x is the SHAP value, colour the feature's value (low to high), a seeded
+    vertical jitter so the dots spread. ``max_rows``: draw at most this many rows (a seeded choice)."""
     rng = np.random.default_rng(seed)
-    top = list(result.importance.index[:max_features])[::-1]
-    shown = np.arange(len(features))
-    if max_rows is not None and len(shown) > max_rows:
-        shown = np.sort(rng.choice(len(shown), size=max_rows, replace=False))
-    parts: dict[bool, dict[str, list]] = {True: {"x": [], "y": [], "colour": [], "hover": []},
-                                          False: {"x": [], "y": [], "colour": [], "hover": []}}
-    for position, name in enumerate(top):
+    top = list(result.importance.index[:max_features])
+    shown = _shown_rows(len(features), max_rows, rng)
+    parts = []
+    # The same jitter as before the move (least important feature first), so a seed draws the same picture.
+    for position, name in enumerate(top[::-1]):
         raw = features[name].iloc[shown]
-        numeric = not isinstance(raw.dtype, pd.CategoricalDtype) and pd.api.types.is_numeric_dtype(raw.dtype)
-        part = parts[numeric]
-        part["x"].append(result.shap.values[name].to_numpy()[shown])
-        part["y"].append(position + rng.uniform(-0.3, 0.3, len(shown)))
-        part["colour"].append(scaled_colour(raw))
-        if numeric:
-            part["hover"].append(raw.to_numpy(dtype="float64"))
-        else:  # each category's words once, then looked up per dot
-            codes = raw.cat.codes.to_numpy() if isinstance(raw.dtype, pd.CategoricalDtype) else None
-            if codes is not None:
-                words = np.array([tr.value(c) for c in raw.cat.categories] + [tr.value(None)], dtype=object)
-                part["hover"].append(words[np.where(codes < 0, len(words) - 1, codes)])
-            else:
-                part["hover"].append(np.array([tr.value(v) for v in raw], dtype=object))
-    figure = go.Figure()
-    for numeric, part in parts.items():
-        if not part["x"]:
-            continue
-        colour = np.concatenate(part["colour"])
-        # Single precision, colours as 0..255 levels, and numbers for the hover (Plotly formats them with the
-        # locale's separators) keep the page light for ten readers at once.
-        hover = ({"customdata": np.concatenate(part["hover"]).astype("float32"),
-                  "hovertemplate": "%{customdata:,.4~g}"} if numeric
-                 else {"text": np.concatenate(part["hover"]).tolist(), "hovertemplate": "%{text}"})
-        hover["hovertemplate"] += "<br>SHAP %{x:.3f}<extra></extra>"
-        figure.add_scattergl(
-            x=np.concatenate(part["x"]).astype("float32"), y=np.concatenate(part["y"]).astype("float32"),
-            mode="markers",
-            marker={"size": 4, "color": np.round(255 * np.nan_to_num(colour, nan=0.5)).astype("uint8"),
-                    "colorscale": LOW_HIGH_SCALE, "cmin": 0, "cmax": 255, "showscale": not figure.data,
-                    "colorbar": {"title": tr("charts.feature_value"), "tickvals": [0, 255],
-                                 "ticktext": [tr("charts.low"), tr("charts.high")]}},
-            showlegend=False, **hover,
-        )
-    figure.update_yaxes(tickvals=list(range(len(top))), ticktext=[wrap(labels.get(c, c)) for c in top])
-    figure.add_vline(x=0, line_color="#666666", line_width=1)
+        part = pd.DataFrame({"f": len(top) - 1 - position,
+                             "x": np.round(result.shap.values[name].to_numpy(dtype="float64")[shown], 5),
+                             "j": np.round(rng.uniform(-0.3, 0.3, len(shown)), 3),
+                             "c": np.round(np.nan_to_num(scaled_colour(raw), nan=0.5), 3)})
+        # Numbers travel as numbers (the page's locale formats them); categories and blanks as words.
+        if _is_numeric(raw):
+            number = raw.to_numpy(dtype="float64")
+            part["n"] = number
+            part["v"] = np.where(np.isnan(number), tr.value(None), None)
+        else:
+            part["n"] = np.nan
+            part["v"] = _words(raw, tr)
+        parts.append(part)
+    # Short field names and a lookup for each feature's label: thousands of dots reach every reader's browser.
+    dots = records(pd.concat(parts[::-1], ignore_index=True)) if parts else []
+    names = [{"f": i, "label": lines(labels.get(c, c)), "feature": labels.get(c, c), "column": str(c)}
+             for i, c in enumerate(top)]
     axis = "charts.beeswarm_axis_regression" if result.shap.space == "raw" else "charts.beeswarm_axis"
-    figure.update_xaxes(title=tr(axis, space=_space(tr, result.shap.space)))
-    return finish_figure(figure, tr("charts.beeswarm"), height=max(380, 34 * len(top) + 100))
+    x_title = tr(axis, space=_space(tr, result.shap.space))
+    value = tr("charts.feature_value")
+    swarm = {
+        "transform": [
+            {"lookup": "f", "from": {"data": {"values": names}, "key": "f", "fields": ["label", "feature", "column"]}},
+            {"calculate": "isValid(datum.v) ? datum.v : format(datum.n, ',.4~g')", "as": "value"},
+        ],
+        "mark": {"type": "circle", "size": 14, "opacity": 0.85},
+        "encoding": {
+            "y": {"field": "label", "type": "nominal", "sort": [n["label"] for n in names], "axis": label_axis()},
+            "yOffset": {"field": "j", "type": "quantitative", "scale": {"domain": [-0.5, 0.5]}},
+            "x": {"field": "x", "type": "quantitative", "title": x_title},
+            "color": {"field": "c", "type": "quantitative",
+                      "scale": {"domain": [0, 1], "range": LOW_HIGH_RANGE, "interpolate": "rgb"},
+                      "legend": {"title": value, "values": [0, 1], "gradientLength": 120,
+                                 "labelExpr": f"datum.value < 0.5 ? {json.dumps(tr('charts.low'))} : "
+                                              f"{json.dumps(tr('charts.high'))}"}},
+            "tooltip": [{"field": "feature", "title": tr("charts.feature")},
+                        {"field": "column", "title": tr("charts.column")},
+                        {"field": "value", "title": value},
+                        {"field": "x", "title": "SHAP", "format": ".3f"}],
+        },
+    }
+    return finish({"data": {"values": dots}, "layer": [zero_rule("x"), swarm]}, tr("charts.beeswarm"),
+                  height=_wrapped_height([n["label"] for n in names], 380, least=24))
 
 
 def dependence(result: GlobalShap, features: pd.DataFrame, feature: str, colour_by: str | None,
                labels: dict[str, str], tr: Translator = ENGLISH, max_rows: int | None = None,
-               seed: int = 0) -> go.Figure:
+               seed: int = 0) -> Spec:
     """A feature's value against its own SHAP value, coloured by another feature; at most ``max_rows`` dots (a
     seeded choice of the rows), which the reader's browser draws on every visit."""
-    shown = np.arange(len(features))
-    if max_rows is not None and len(shown) > max_rows:
-        shown = np.sort(np.random.default_rng(seed).choice(len(shown), size=max_rows, replace=False))
+    shown = _shown_rows(len(features), max_rows, np.random.default_rng(seed))
     features = features.iloc[shown]
     x = features[feature]
-    y = result.shap.values[feature].to_numpy()[shown]
-    x_values = x.astype(str) if isinstance(x.dtype, pd.CategoricalDtype) else x
-    figure = go.Figure()
-    colour = features[colour_by] if colour_by is not None else None
-    if colour is not None and isinstance(colour.dtype, pd.CategoricalDtype):
-        for i, category in enumerate(colour.cat.categories):
-            mask = (colour == category).to_numpy()
-            figure.add_scattergl(x=x_values[mask], y=y[mask], mode="markers", name=tr.value(category),
-                                 marker={"size": 5, "color": CATEGORY_PALETTE[i % len(CATEGORY_PALETTE)]})
-        # Under the plot, in one row: a long feature name at the side would squeeze the dots, and above it the
-        # legend's title would run into the chart's.
-        figure.update_layout(legend={"title": {"text": wrap(labels.get(colour_by, colour_by), 60)},
-                                     "orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
-                             margin={"b": 110})
-    else:
-        marker: dict = {"size": 5, "color": NEUTRAL}
-        if colour is not None:
-            marker.update(color=colour.to_numpy(dtype="float64"), colorscale=LOW_HIGH_SCALE, showscale=True,
-                          colorbar={"title": {"text": wrap(labels.get(colour_by, colour_by), 16), "side": "right"}})
-        figure.add_scattergl(x=x_values, y=y, mode="markers", marker=marker, showlegend=False)
-    figure.add_hline(y=0, line_color="#666666", line_width=1)
-    figure.update_xaxes(title=labels.get(feature, feature))
-    figure.update_yaxes(title=wrap(tr("charts.shap_of", feature=labels.get(feature, feature)), 48))
-    return finish_figure(figure, tr("charts.effect_of", feature=labels.get(feature, feature)))
+    label = labels.get(feature, feature)
+    data = pd.DataFrame({"y": np.round(result.shap.values[feature].to_numpy(dtype="float64")[shown], 5)})
+    if _is_numeric(x):
+        data["x"] = x.to_numpy(dtype="float64")
+        x_encoding = {"field": "x", "type": "quantitative", "title": _title_lines(label), "scale": {"zero": False}}
+        x_tooltip = {"field": "x", "title": label, "format": ",.4~g"}
+    else:  # categories as words, in the category order
+        data["x"] = _words(x, tr)
+        order = [tr.value(c) for c in x.cat.categories] if isinstance(x.dtype, pd.CategoricalDtype) else None
+        x_encoding = {"field": "x", "type": "nominal", "title": _title_lines(label), "sort": order,
+                      "axis": _category_axis(order or sorted(set(data["x"])))}
+        x_tooltip = {"field": "x", "title": label}
+    tooltip = [x_tooltip, {"field": "y", "title": tr("charts.shap_of", feature=label), "format": ".3f"}]
+    encoding: dict[str, Any] = {"color": {"value": NEUTRAL}}
+    if colour_by is not None:
+        colour = features[colour_by]
+        partner = labels.get(colour_by, colour_by)
+        if _is_numeric(colour):
+            data["c"] = colour.to_numpy(dtype="float64")
+            encoding["color"] = {"field": "c", "type": "quantitative",
+                                 "scale": {"range": LOW_HIGH_RANGE, "interpolate": "rgb"},
+                                 "legend": {"title": _title_lines(partner, 16), "titleLimit": 0},
+                                 "condition": {"test": "!isValid(datum.c)", "value": NEUTRAL}}
+            tooltip.append({"field": "c", "title": partner, "format": ",.4~g"})
+        else:
+            data["c"] = _words(colour, tr)
+            categories = ([tr.value(c) for c in colour.cat.categories]
+                          if isinstance(colour.dtype, pd.CategoricalDtype) else sorted(set(data["c"])))
+            palette = [CATEGORY_PALETTE[i % len(CATEGORY_PALETTE)] for i in range(len(categories))]
+            if colour.isna().any():
+                categories, palette = [*categories, tr.value(None)], [*palette, NEUTRAL]
+            # Under the plot: a long feature name at the side would squeeze the dots.
+            encoding["color"] = {"field": "c", "type": "nominal",
+                                 "scale": {"domain": categories, "range": palette},
+                                 "legend": {"title": _title_lines(partner, 48), "orient": "bottom",
+                                            "direction": "horizontal", "columns": 4, "labelLimit": 0,
+                                            "titleLimit": 0}}
+            tooltip.append({"field": "c", "title": partner})
+    dots = {"mark": {"type": "circle", "size": 22, "opacity": 0.8},
+            "encoding": {"x": x_encoding, "y": {"field": "y", "type": "quantitative",
+                                                "title": _title_lines(tr("charts.shap_of", feature=label), 30)},
+                         "tooltip": tooltip, **encoding}}
+    return finish({"data": {"values": records(data)}, "layer": [dots, zero_rule("y")]},
+                  tr("charts.effect_of", feature=label), height=440)
 
 
 def partial_dependence_figure(result: PartialDependence, label: str, score_name: str,
                               current: object | None = None, threshold: float | None = None,
                               title: str | None = None, probability: bool = False,
-                              tr: Translator = ENGLISH) -> go.Figure:
+                              tr: Translator = ENGLISH) -> Spec:
     """ICE lines (thin, grey) and their average (thick); the current value and threshold marked."""
     categorical = bool(getattr(result, "categorical", False)) or isinstance(result.grid[0], str)
-    x = [tr.value(g) for g in result.grid] if categorical else result.grid  # categories in the reader's words
-    figure = go.Figure()
-    lines = result.ice[: min(len(result.ice), 100)] if len(result.ice) > 1 else []
-    if len(lines):
-        # All ICE lines in one trace, separated by gaps: one trace draws far faster than a hundred.
-        gap_x, gap_y = [*list(x), None], None
-        figure.add_scatter(x=[v for _ in lines for v in gap_x],
-                           y=[v for line in lines for v in [*np.asarray(line, dtype="float64").tolist(), gap_y]],
-                           mode="lines", line={"color": "rgba(120,120,120,0.25)", "width": 1}, connectgaps=False,
-                           showlegend=False, hoverinfo="skip")
-    figure.add_scatter(x=x, y=result.average, mode="lines+markers",
-                       name=tr("charts.average") if len(result.ice) > 1 else tr("charts.prediction"),
-                       line={"color": TOWARD_POSITIVE, "width": 3})
-    if threshold is not None:
-        figure.add_hline(y=threshold, line_dash="dash", line_color=ACCENT,
-                         annotation_text=tr("charts.threshold", value=tr.number(threshold)))
+    grid = [tr.value(g) for g in result.grid] if categorical else [float(g) for g in result.grid]
+    x: dict[str, Any] = ({"field": "x", "type": "nominal", "title": _title_lines(label), "sort": grid,
+                          "axis": _category_axis(grid)}
+                         if categorical else {"field": "x", "type": "quantitative", "title": _title_lines(label),
+                                              "scale": {"zero": False}})
+    y_scale = {"domain": [-0.02, 1.02], "nice": False} if probability else {"zero": False}
+    y = {"field": "y", "type": "quantitative", "title": _title_lines(score_name, 40), "scale": y_scale}
+    layers: list[Spec] = []
+    ice = result.ice[: min(len(result.ice), 100)] if len(result.ice) > 1 else []
+    curves = [{"i": i, "x": g, "y": float(v)} for i, line in enumerate(ice)
+              for g, v in zip(grid, np.asarray(line, dtype="float64").tolist(), strict=True)]
+    if curves:
+        layers.append({"mark": {"type": "line", "color": "#787878", "opacity": 0.25, "strokeWidth": 1},
+                       "encoding": {"x": x, "y": y, "detail": {"field": "i", "type": "nominal"}}})
+    name = tr("charts.average") if len(result.ice) > 1 else tr("charts.prediction")
+    average = [{"x": g, "y": float(v)} for g, v in zip(grid, np.asarray(result.average, dtype="float64"), strict=True)]
+    layers.append({"data": {"values": average},
+                   "mark": {"type": "line", "color": TOWARD_POSITIVE, "strokeWidth": 3,
+                            "point": {"color": TOWARD_POSITIVE, "size": 40}},
+                   "encoding": {"x": x, "y": y, "tooltip": [
+                       {"field": "x", "title": label, **({} if categorical else {"format": ",.4~g"})},
+                       {"field": "y", "title": f"{name}: {score_name}", "format": ",.3f"}]}})
+    at: object = None
     if current is not None and not (isinstance(current, float) and np.isnan(current)):
-        if categorical:  # a category axis places category i at i; plotly cannot average text positions
-            if tr.value(current) in x:
-                figure.add_vline(x=x.index(tr.value(current)), line_color="#000000", line_dash="dot",
-                                 annotation_text=tr("charts.current_value"))
-        else:
-            figure.add_vline(x=float(current), line_color="#000000", line_dash="dot",
-                             annotation_text=tr("charts.current_value"))
-    if categorical:
-        figure.update_xaxes(type="category", categoryorder="array", categoryarray=x)
-    figure.update_xaxes(title=label)
-    figure.update_yaxes(title=score_name)
-    if probability:
-        figure.update_yaxes(range=[-0.02, 1.02])
-    return finish_figure(figure, title or tr("charts.prediction_as", feature=label))
+        at = tr.value(current) if categorical else float(current)
+        if categorical and at not in grid:
+            at = None
+    # The current value's label goes on the side of its line with more room, the threshold's on the other side.
+    right = at is not None and (grid.index(at) >= len(grid) / 2 if categorical
+                                else at >= (min(grid) + max(grid)) / 2)
+    if threshold is not None:
+        marker = {"data": {"values": [{"y": float(threshold),
+                                       "text": tr("charts.threshold", value=tr.number(threshold))}]},
+                  "encoding": {"y": {"field": "y", "type": "quantitative"}}}
+        layers.append({**marker, "mark": {"type": "rule", "color": ACCENT, "strokeDash": [6, 4], "strokeWidth": 2}})
+        layers.append({**marker, "mark": {"type": "text", "align": "left" if right else "right", "baseline": "bottom",
+                                          "dy": -3, "x": 2 if right else "width", "color": "#333333"},
+                       "encoding": {**marker["encoding"], "text": {"field": "text"}}})
+    if at is not None:
+        marker = {"data": {"values": [{"x": at, "text": tr("charts.current_value")}]},
+                  "encoding": {"x": {k: v for k, v in x.items() if k != "title"}}}
+        layers.append({**marker, "mark": {"type": "rule", "color": "#000000", "strokeDash": [2, 3],
+                                          "strokeWidth": 1.5}})
+        # Above the plot, as Plotly placed it: inside, it would sit on the curves.
+        layers.append({**marker, "mark": {"type": "text", "align": "right" if right else "left", "baseline": "bottom",
+                                          "dx": -4 if right else 4, "y": -3, "color": "#000000"},
+                       "encoding": {**marker["encoding"], "text": {"field": "text"}}})
+    spec = {"data": {"values": curves}, "layer": layers} if curves else {"layer": layers}
+    return finish(spec, title or tr("charts.prediction_as", feature=label), height=420)
 
 
 def _diagonal(low: float = 0.0, high: float = 1.0) -> Spec:
@@ -378,18 +471,18 @@ def _curve(frame: pd.DataFrame, x: str, y: str, x_title: str, y_title: str, poin
 
 def roc_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> Spec:
     line = _curve(curve, curve.columns[0], curve.columns[1], tr("charts.fpr"), tr("charts.tpr"))
-    return finish({"layer": [line, _diagonal()]}, tr("charts.roc"), height=300)
+    return finish({"layer": [line, _diagonal()]}, tr("charts.roc"), height=360)
 
 
 def precision_recall_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> Spec:
     return finish(_curve(curve, "recall", "precision", tr("charts.recall"), tr("charts.precision")), tr("charts.pr"),
-                  height=300)
+                  height=360)
 
 
 def calibration_figure(curve: pd.DataFrame, tr: Translator = ENGLISH) -> Spec:
     line = _curve(curve, "predicted", "observed", tr("charts.predicted_probability"), tr("charts.observed_share"),
                   points=True)
-    return finish({"layer": [line, _diagonal()]}, tr("charts.calibration"), height=300)
+    return finish({"layer": [line, _diagonal()]}, tr("charts.calibration"), height=360)
 
 
 def confusion_figure(table: pd.DataFrame, class_label=str, tr: Translator = ENGLISH) -> Spec:
@@ -402,7 +495,7 @@ def confusion_figure(table: pd.DataFrame, class_label=str, tr: Translator = ENGL
                          for i in range(len(actual)) for j in range(len(predicted))])
     position = {"y": {"field": "actual", "type": "nominal", "sort": actual, "axis": label_axis(labelAngle=0)},
                 "x": {"field": "predicted", "type": "nominal", "sort": predicted,
-                      "axis": label_axis(labelAngle=0, orient="top")}}
+                      "axis": label_axis(labelAngle=0, orient="top", vertical=False)}}
     cells = {"mark": "rect", "encoding": {
         **position, "color": {"field": "count", "type": "quantitative", "scale": {"scheme": "blues"}, "legend": None},
         "tooltip": [{"field": "actual", "title": tr("overview.class")},
@@ -412,7 +505,7 @@ def confusion_figure(table: pd.DataFrame, class_label=str, tr: Translator = ENGL
         **position, "text": {"field": "count", "type": "quantitative", "format": ",d"},
         "color": {"condition": {"test": "datum.dark", "value": "#ffffff"}, "value": "#000000"}}}
     return finish({"data": {"values": records(data)}, "layer": [cells, numbers]}, tr("charts.confusion"),
-                  height=60 * len(actual) + 40)
+                  height=70 * len(actual) + _FRAME)
 
 
 def _scatter(x: np.ndarray, y: np.ndarray, x_title: str, y_title: str, colour: str) -> Spec:
@@ -430,26 +523,39 @@ def predicted_vs_actual(actual: np.ndarray, predicted: np.ndarray, target: str,
     high = float(max(actual.max(), predicted.max()))
     dots = _scatter(actual, predicted, tr("charts.actual_label", label=target),
                     tr("charts.predicted_label", label=target), TOWARD_POSITIVE)
-    return finish({"layer": [dots, _diagonal(low, high)]}, tr("charts.pred_vs_actual"), height=340)
+    return finish({"layer": [dots, _diagonal(low, high)]}, tr("charts.pred_vs_actual"), height=380)
 
 
 def residuals_figure(actual: np.ndarray, predicted: np.ndarray, tr: Translator = ENGLISH) -> Spec:
     dots = _scatter(predicted, actual - predicted, tr("charts.predicted_axis"), tr("charts.residual_axis"),
                     TOWARD_NEGATIVE)
-    return finish({"layer": [dots, zero_rule("y")]}, tr("charts.residuals"), height=340)
+    return finish({"layer": [dots, zero_rule("y")]}, tr("charts.residuals"), height=380)
 
 
 def shap_before_after(before: dict[str, float], after: dict[str, float], labels: dict[str, str],
-                      max_features: int = 10, tr: Translator = ENGLISH, space: str = "log-odds") -> go.Figure:
-    """SHAP of the original row and the edited row, feature by feature (probabilities in points)."""
-    scale = 100.0 if space == "probability" else 1.0
+                      max_features: int = 10, tr: Translator = ENGLISH, space: str = "log-odds") -> Spec:
+    """SHAP of the original row (faded) and the edited row, feature by feature (probabilities in points)."""
+    scale, digits = (100.0, 1) if space == "probability" else (1.0, 3)
     both = scale * pd.DataFrame({"original": pd.Series(before), "edited": pd.Series(after)})
-    order = both.abs().max(axis=1).sort_values(ascending=False).index[:max_features][::-1]
-    figure = go.Figure()
-    for name, opacity in (("original", 0.45), ("edited", 1.0)):
-        figure.add_bar(y=[wrap(labels.get(c, c)) for c in order], x=both.loc[order, name], name=tr(f"whatif.{name}"),
-                       orientation="h", opacity=opacity,
-                       marker={"color": direction_colours(both.loc[order, name])})
-    figure.update_layout(barmode="group")
-    figure.update_xaxes(title=tr("charts.probability_points") if space == "probability" else tr("charts.shap_value"))
-    return finish_figure(figure, tr("charts.before_after"), height=max(360, 40 * len(order) + 80))
+    order = list(both.abs().max(axis=1).sort_values(ascending=False).index[:max_features])  # the largest on top
+    versions = [tr("whatif.original"), tr("whatif.edited")]
+    rows = [{"label": lines(labels.get(c, c)), "feature": labels.get(c, c), "column": str(c), "version": version,
+             "value": float(both.loc[c, key]),
+             "colour": TOWARD_POSITIVE if both.loc[c, key] >= 0 else TOWARD_NEGATIVE}
+            for key, version in zip(("original", "edited"), versions, strict=True) for c in order]
+    shown = [lines(labels.get(c, c)) for c in order]
+    axis = tr("charts.probability_points") if space == "probability" else tr("charts.shap_value")
+    bars = {"mark": {"type": "bar"}, "encoding": {
+        "y": {"field": "label", "type": "nominal", "sort": shown, "axis": label_axis()},
+        "yOffset": {"field": "version", "type": "nominal", "sort": versions},
+        "x": {"field": "value", "type": "quantitative", "title": axis},
+        "color": {"field": "colour", "type": "nominal", "scale": None, "legend": None},
+        "opacity": {"field": "version", "type": "nominal", "scale": {"domain": versions, "range": [0.45, 1.0]},
+                    "legend": {"title": None, "orient": "top", "symbolType": "square", "symbolFillColor": NEUTRAL,
+                               "symbolStrokeColor": NEUTRAL}},
+        "tooltip": [{"field": "feature", "title": tr("charts.feature")},
+                    {"field": "column", "title": tr("charts.column")},
+                    {"field": "version", "title": tr("charts.version")},
+                    {"field": "value", "title": axis, "format": f",.{digits}f"}]}}
+    return finish({"data": {"values": rows}, "layer": [bars, zero_rule("x")]}, tr("charts.before_after"),
+                  height=_wrapped_height(shown, 360, least=30))

@@ -32,9 +32,6 @@ from pages.state import (
 
 LOG = logging.getLogger("xai.pages")
 
-PLOTLY_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
-
-
 @st.cache_resource(show_spinner=False)
 def builtin_workspace(name: str) -> Workspace:
     """A built-in dataset, its default model, and (on first use) LIME's and DiCE's structures."""
@@ -263,16 +260,10 @@ def prediction_text(ws: Workspace, prediction: dict) -> tuple[str, str]:
     return t.number(prediction["value"], 3), outcome_phrase(ws)
 
 
-def chart(figure, caption: str, key: str) -> None:
+def chart(figure: charts.Spec, caption: str, key: str) -> None:
     """A chart (a Vega-Lite spec from :mod:`explainers.charts`) with its plain-language caption underneath; ticks
     and tooltips in the locale's format, larger text in presentation mode."""
-    if isinstance(figure, dict):
-        st.vega_lite_chart({**figure, "config": charts.vega_config(tr(), presenting())}, width="stretch", key=key)
-    else:  # a Plotly figure not yet moved to Vega-Lite
-        figure.update_layout(separators=tr().plotly_separators)
-        if presenting():  # readable from the back of a room
-            figure.update_layout(font={"size": 17}, title_font={"size": 22})
-        st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
+    st.vega_lite_chart({**figure, "config": charts.vega_config(tr(), presenting())}, width="stretch", key=key)
     st.caption(caption)
 
 

@@ -1,11 +1,21 @@
 """Responsible AI: can this row's explanation be trusted, and does the model treat groups alike?"""
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from explainers import trust
-from explainers.charts import ACCENT, NEUTRAL, TOWARD_NEGATIVE, TOWARD_POSITIVE, direction_colours
+from explainers.charts import (
+    ACCENT,
+    NEUTRAL,
+    TOWARD_NEGATIVE,
+    TOWARD_POSITIVE,
+    direction_colours,
+    finish,
+    label_axis,
+    lines,
+    records,
+    zero_rule,
+)
 from pages.cached import (
     cached_agreement_sample,
     cached_counterfactual_quality,
@@ -19,14 +29,20 @@ from pages.common import chart, class_label, current, labels, language, section_
 from pages.state import page_state, remembered_widget
 from pages.tables import in_locale
 
-LAYOUT = {"template": "plotly_white", "margin": {"l": 10, "r": 40, "t": 50, "b": 10}, "font": {"size": 13}}
 VERDICT_COLOURS = {"agree": TOWARD_POSITIVE, "partly": NEUTRAL, "disagree": TOWARD_NEGATIVE}
 MAX_FLIPS_SHOWN = 200
+OWN_COLOUR = {"field": "colour", "type": "nominal", "scale": None, "legend": None}  # each row's colour as it is
 
 
-def finish(figure: go.Figure, title: str, height: int = 380) -> go.Figure:
-    figure.update_layout(title={"text": title, "x": 0}, height=height, **LAYOUT)
-    return figure
+def labelled_bars(data: pd.DataFrame, x_title: str, y: dict, tooltip: list, extra: list | None = None) -> dict:
+    """Upright bars, one per category in the data's order, each with its text above it (``extra``: layers drawn
+    between the two)."""
+    x = {"field": "x", "type": "nominal", "sort": None, "title": x_title,
+         "axis": label_axis(x_title, labelAngle=0, vertical=False)}
+    bars = {"mark": "bar", "encoding": {"x": x, "y": y, "color": OWN_COLOUR, "tooltip": tooltip}}
+    words = {"mark": {"type": "text", "baseline": "bottom", "dy": -4},
+             "encoding": {"x": x, "y": {**y, "field": "text_at"}, "text": {"field": "text", "type": "nominal"}}}
+    return {"data": {"values": records(data)}, "layer": [bars, *(extra or []), words]}  # the text over any line
 
 
 t = tr()
@@ -62,14 +78,27 @@ def this_row() -> None:
     left, right = st.columns([3, 2])
     table = stability.table()
     with left:
-        shown = table.head(12).iloc[::-1]
-        figure = go.Figure(go.Bar(
-            y=[names.get(f, f) for f in shown["feature"]], x=shown["mean"], orientation="h",
-            error_x={"type": "data", "array": shown["std"].fillna(0).tolist(), "color": "#444444"},
-            marker={"color": direction_colours(shown["mean"])},
-        ))
-        figure.update_xaxes(title=t("trust.lime_weight"))
-        finish(figure, t("trust.stability_title", seeds=len(stability.seeds)), height=max(320, 32 * len(shown) + 100))
+        shown = table.head(12)  # the largest average weights, the largest at the top
+        spread = shown["std"].fillna(0).to_numpy()
+        data = pd.DataFrame({"label": [lines(names.get(f, f)) for f in shown["feature"]],
+                             "column": [str(f) for f in shown["feature"]], "mean": shown["mean"].to_numpy(),
+                             "std": shown["std"].to_numpy(), "low": shown["mean"].to_numpy() - spread,
+                             "high": shown["mean"].to_numpy() + spread,
+                             "colour": direction_colours(shown["mean"])})
+        y = {"field": "label", "type": "nominal", "sort": None, "axis": label_axis()}
+        weight = t("trust.lime_weight")
+        tooltip = [{"field": "column", "title": t("charts.column")},
+                   {"field": "mean", "title": t("trust.col_mean"), "format": ",.4f"},
+                   {"field": "std", "title": t("trust.col_std"), "format": ",.4f"}]
+        figure = finish({"data": {"values": records(data)}, "layer": [
+            {"mark": "bar", "encoding": {"y": y, "x": {"field": "mean", "type": "quantitative", "title": weight},
+                                         "color": OWN_COLOUR, "tooltip": tooltip}},
+            {"mark": {"type": "rule", "color": "#444444"},  # the spread between runs, either side of the mean
+             "encoding": {"y": y, "x": {"field": "low", "type": "quantitative"}, "x2": {"field": "high"},
+                          "tooltip": tooltip}},
+            zero_rule("x"),
+        ]}, t("trust.stability_title", seeds=len(stability.seeds)),
+            height=max(320, 22 * sum(label.count("\n") + 1 for label in data["label"]) + 14 * len(shown) + 100))
         note = t("trust.unstable_note") if stability.unstable else t("trust.stable_note")
         chart(figure, t("trust.stability_caption", seeds=len(stability.seeds), k=stability.k) + " " + note,
               "rai_stability_chart")
@@ -99,14 +128,28 @@ def this_row() -> None:
         left, right = st.columns([3, 2])
         numbers = [f"#{item.index + 1}" for item in quality.items]
         with left:
-            figure = go.Figure()
-            figure.add_bar(x=numbers, y=[item.proximity for item in quality.items], name=t("trust.cf_proximity"),
-                           marker={"color": TOWARD_POSITIVE})
-            figure.add_bar(x=numbers, y=[item.plausibility for item in quality.items], name=t("trust.cf_plausibility"),
-                           marker={"color": ACCENT})
-            figure.update_layout(barmode="group")
-            figure.update_yaxes(title=t("trust.cf_distance_axis"))
-            finish(figure, t("trust.cf_chart_title"))
+            measures = [t("trust.cf_proximity"), t("trust.cf_plausibility")]
+            data = pd.DataFrame([{"number": number, "measure": measure, "value": value,
+                                  "proximity": item.proximity, "plausibility": item.plausibility}
+                                 for number, item in zip(numbers, quality.items, strict=True)
+                                 for measure, value in zip(measures, (item.proximity, item.plausibility),
+                                                           strict=True)])
+            figure = finish({
+                "data": {"values": records(data)},
+                "mark": "bar",
+                "encoding": {
+                    "x": {"field": "number", "type": "nominal", "sort": numbers, "title": None,
+                          "axis": {"labelAngle": 0}},
+                    "xOffset": {"field": "measure", "type": "nominal", "sort": measures},
+                    "y": {"field": "value", "type": "quantitative", "title": t("trust.cf_distance_axis")},
+                    "color": {"field": "measure", "type": "nominal",
+                              "scale": {"domain": measures, "range": [TOWARD_POSITIVE, ACCENT]},
+                              "legend": {"title": None, "orient": "bottom", "labelLimit": 0}},
+                    "tooltip": [{"field": "number", "title": t("trust.col_counterfactual")},
+                                {"field": "proximity", "title": measures[0], "format": ",.3f"},
+                                {"field": "plausibility", "title": measures[1], "format": ",.3f"}],
+                },
+            }, t("trust.cf_chart_title"), height=380)
             chart(figure, t("trust.cf_chart_caption"), "rai_cf_chart")
         with right:
             st.dataframe(pd.DataFrame({
@@ -130,13 +173,20 @@ def across_rows() -> None:
     counts, shares = sample.counts, sample.shares
     left, right = st.columns([3, 2])
     with left:
-        figure = go.Figure(go.Bar(
-            x=[verdict_names[v] for v in trust.VERDICTS], y=[counts[v] for v in trust.VERDICTS],
-            marker={"color": [VERDICT_COLOURS[v] for v in trust.VERDICTS]},
-            text=[t.percent(shares[v], 0) for v in trust.VERDICTS], textposition="outside", cliponaxis=False,
-        ))
-        figure.update_yaxes(title=t("trust.rows_axis"))
-        finish(figure, t("trust.sample_title", rows=len(sample.rows)))
+        data = pd.DataFrame({"x": [verdict_names[v] for v in trust.VERDICTS],
+                             "count": [counts[v] for v in trust.VERDICTS],
+                             "share": [shares[v] for v in trust.VERDICTS],
+                             "text": [t.percent(shares[v], 0) for v in trust.VERDICTS],
+                             "colour": [VERDICT_COLOURS[v] for v in trust.VERDICTS]})
+        data["text_at"] = data["count"]
+        # Headroom above the tallest bar for its share.
+        y = {"field": "count", "type": "quantitative", "title": t("trust.rows_axis"),
+             "scale": {"domainMax": max(1, int(data["count"].max())) * 1.15, "nice": False}}
+        figure = finish(labelled_bars(data, None, y, [
+            {"field": "x", "title": t("trust.col_verdict")},
+            {"field": "count", "title": t("trust.col_rows"), "format": ",d"},
+            {"field": "share", "title": t("trust.col_share"), "format": ".1%"}]),
+            t("trust.sample_title", rows=len(sample.rows)), height=380)
         chart(figure, t("trust.sample_caption", rows=len(sample.rows), k=sample.k, rho=t.number(sample.median_rho, 2)),
               "rai_sample_chart")
     with right:
@@ -196,22 +246,39 @@ def groups() -> None:
 
     left, right = st.columns([3, 2])
     with left:
-        figure = go.Figure(go.Bar(
-            x=[str(g) for g in groups.index], y=groups[headline], marker={"color": TOWARD_POSITIVE},
-            text=["—" if v != v else t.percent(v) if model.is_classifier else t.number(v, 2) for v in groups[headline]],
-            textposition="outside", cliponaxis=False,
-        ))
-        figure.add_hline(y=overall, line={"color": ACCENT, "dash": "dash"},
-                         annotation_text=t("trust.overall"), annotation_position="top left")
-        figure.update_xaxes(title=names.get(feature, feature), type="category")
+        values = groups[headline].astype("float64")
+        data = pd.DataFrame({"x": [lines(str(g), 16) for g in groups.index], "group": [str(g) for g in groups.index],
+                             "value": values.to_numpy(), "count": groups["count"].to_numpy(),
+                             "text": ["—" if v != v else t.percent(v) if model.is_classifier else t.number(v, 2)
+                                      for v in values],
+                             "text_at": values.fillna(0).to_numpy(),  # an unmeasured group's dash sits on the axis
+                             "colour": TOWARD_POSITIVE})
         if model.is_classifier:
-            figure.update_yaxes(title=t("trust.selection_axis", outcome=favourable), tickformat=".0%")
-            finish(figure, t("trust.selection_title", feature=names.get(feature, feature)))
+            axis = t("trust.selection_axis", outcome=favourable)
+            title = t("trust.selection_title", feature=names.get(feature, feature))
             caption = t("trust.selection_caption", outcome=favourable, rows=fairness.rows)
         else:
-            figure.update_yaxes(title=t("trust.mean_axis", target=favourable))
-            finish(figure, t("trust.mean_title", feature=names.get(feature, feature)))
+            axis = t("trust.mean_axis", target=favourable)
+            title = t("trust.mean_title", feature=names.get(feature, feature))
             caption = t("trust.mean_caption", target=favourable, rows=fairness.rows)
+        number = ".1%" if model.is_classifier else ",.2~f"
+        top = max(float(values.max()) if values.notna().any() else 0.0, overall if overall == overall else 0.0)
+        y = {"field": "value", "type": "quantitative", "title": axis,
+             "axis": {"format": ".0%"} if model.is_classifier else {},
+             "scale": {"domainMax": top * 1.15, "nice": False} if top > 0 else {}}
+        level = {"data": {"values": [{"overall": overall, "text": t("trust.overall")}]}, "layer": [
+            {"mark": {"type": "rule", "color": ACCENT, "strokeDash": [6, 4], "strokeWidth": 2},
+             "encoding": {"y": {"field": "overall", "type": "quantitative"},
+                          "tooltip": [{"field": "overall", "title": t("trust.overall"), "format": number}]}},
+            {"mark": {"type": "text", "align": "left", "baseline": "bottom", "dx": 4, "dy": -3, "color": ACCENT},
+             "encoding": {"x": {"value": 0}, "y": {"field": "overall", "type": "quantitative"},
+                          "text": {"field": "text", "type": "nominal"}}},
+        ]}
+        figure = finish(labelled_bars(data, names.get(feature, feature), y, [
+            {"field": "group", "title": t("trust.col_group")},
+            {"field": "value", "title": axis, "format": number},
+            {"field": "count", "title": t("trust.col_count"), "format": ",d"}],
+            [level] if overall == overall else []), title, height=380)  # no line when no group is measured
         chart(figure, caption, "rai_fairness_chart")
     with right:
         columns_named = {c: t(f"trust.col_{c}") for c in groups.columns}

@@ -84,3 +84,33 @@ def read_tables(html: str) -> list[pd.DataFrame]:
 def static_tables(at: AppTest) -> list[pd.DataFrame]:
     """Every small HTML table the page drew (``pages.tables.static_table``), as text."""
     return [frame for element in at.markdown if "<table>" in element.value for frame in read_tables(element.value)]
+
+
+def vega_specs(at: AppTest) -> list[dict]:
+    """The Vega-Lite specs of the charts the last run drew, in order, their inline rows back in ``data.values``
+    (Streamlit sends a spec's top-level rows apart, as an Arrow table)."""
+    import json
+
+    import pyarrow as pa
+
+    specs = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        if chart.proto.data.data:
+            rows = pa.ipc.open_stream(chart.proto.data.data).read_all().to_pandas()
+            spec["data"] = {"values": json.loads(rows.to_json(orient="records"))}
+        specs.append(spec)
+    return specs
+
+
+def chart_title(spec: dict) -> str:
+    text = spec.get("title", {}).get("text", "")
+    return " ".join(text) if isinstance(text, list) else str(text)
+
+
+def chart_rows(spec: dict) -> list[dict]:
+    """Every inline data row of a spec and its layers."""
+    rows = list(spec.get("data", {}).get("values", []))
+    for layer in spec.get("layer", []):
+        rows += chart_rows(layer)
+    return rows

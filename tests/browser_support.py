@@ -57,7 +57,7 @@ STATUS_WIDGET = '[data-testid="stStatusWidget"]'
 SPINNER = '[data-testid="stSpinner"]'
 SKELETON = '[data-testid="stSkeleton"]'
 EXCEPTION = '[data-testid="stException"]'
-PLOTLY = '.js-plotly-plot, [data-testid="stPlotlyChart"]'
+CHART = '[data-testid="stVegaLiteChart"]'
 # Words that must never be on screen: a person should never see Python's insides.
 FORBIDDEN_TEXTS = ("Traceback", "KeyError")
 
@@ -266,19 +266,26 @@ def assert_clean(page: Page, server: Server | None = None) -> None:
 
 
 def wait_for_charts(page: Page, server: Server) -> list[int]:
-    """Wait until every Plotly chart of the page is drawn; return the number of traces of each."""
+    """Wait until every chart of the page is drawn (Vega's SVG is in place); return the number of data marks (bars,
+    dots, lines, cells and their numbers; not axes, legends or titles) that each one draws."""
     try:
         page.wait_for_function(
             """() => {
-                const slots = document.querySelectorAll('[data-testid="stPlotlyChart"]').length;
-                const plots = [...document.querySelectorAll(".js-plotly-plot")];
-                return plots.length > 0 && plots.length >= slots && plots.every(p => p.querySelector("svg.main-svg"));
+                const slots = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
+                return slots.length > 0 && slots.every(s => s.querySelector("svg.marks g.role-mark"));
             }""",
             timeout=RUN_TIMEOUT_MS,
         )
     except Exception as error:  # Playwright's TimeoutError
-        raise AssertionError(server.failure(f"No Plotly chart was drawn on {page.url}: {error}")) from error
-    return page.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')].map(p => (p.data || []).length)")
+        raise AssertionError(server.failure(f"No chart was drawn on {page.url}: {error}")) from error
+    return page.evaluate(CHART_MARKS_JS)
+
+
+# The data marks of each chart: Vega draws each mark as a group of role "mark" holding one element per datum.
+CHART_MARKS_JS = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].map(s =>
+    [...s.querySelectorAll("svg.marks g.role-mark")]
+        .filter(g => !g.parentElement.closest(".role-axis, .role-legend, .role-title, .role-mark"))
+        .reduce((n, g) => n + g.children.length, 0))"""
 
 
 # The part picker's container: Streamlit marks a keyed widget's box with ``st-key-<key>``, and every picker's key

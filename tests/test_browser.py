@@ -133,7 +133,7 @@ def test_page_draws(page: Page, server: Server, screenshot_dir: Path, path: str)
     for section in each_section(page, server):  # every part of a busy page, clicked as a person would
         if has_charts:
             traces = wait_for_charts(page, server)
-            assert all(n > 0 for n in traces), f"an empty Plotly chart on {path} ({section}): {traces} traces"
+            assert all(n > 0 for n in traces), f"an empty chart on {path} ({section}): {traces} marks"
         assert_no_exception(page, server)
     name = path.strip("/") or "overview"
     full_screenshot(page, screenshot_dir / f"{name}.png")

@@ -731,9 +731,13 @@ def test_prediction_curve_over_a_categorical_feature(small):
     curve = partial_dependence(model, "home", row)
     assert curve.categorical and curve.grid == list(small.info["home"].categories)
     assert curve.ice.shape == (1, len(curve.grid))
-    figure = partial_dependence_figure(curve, "home", "P(yes)", current=str(row["home"].iloc[0]), threshold=0.5,
-                                       probability=True)
-    assert figure.layout.xaxis.type == "category" and list(figure.data[-1].x) == [str(g) for g in curve.grid]
+    spec = partial_dependence_figure(curve, "home", "P(yes)", current=str(row["home"].iloc[0]), threshold=0.5,
+                                     probability=True)
+    average = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line" and "data" in layer)
+    x = average["encoding"]["x"]
+    # A categorical axis in the grid's order, one point per category.
+    assert x["type"] in ("nominal", "ordinal") and x["sort"] == [str(g) for g in curve.grid]
+    assert [point["x"] for point in average["data"]["values"]] == [str(g) for g in curve.grid]
 
 
 # --------------------------------------------------------------------------------------------

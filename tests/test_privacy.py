@@ -40,7 +40,7 @@ from explainers.privacy import (
 )
 from explainers.privacy.mask import _key_file
 from explainers.spec import spec_from_mapping
-from tests.apptest_support import each_section
+from tests.apptest_support import each_section, vega_specs
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/overview.py", "pages/data_source.py", "pages/global_explanations.py", "pages/local_explanation.py",
@@ -442,6 +442,8 @@ def page_text(at: AppTest) -> str:
     walk(at._tree)
     for frame in at.dataframe:
         parts.append(frame.value.to_csv())
+    for spec in vega_specs(at):  # a chart's rows travel as Arrow bytes beside its spec: read back as text
+        parts.append(json.dumps(spec, ensure_ascii=False))
     return "\n".join(parts)
 
 

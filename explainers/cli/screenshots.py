@@ -61,11 +61,9 @@ SETTLED_JS = """([calm]) => {
     if (window.__shotCalmSince == null) window.__shotCalmSince = now;
     return now - window.__shotCalmSince >= calm;
 }"""
-CHARTS_DRAWN_JS = """() => {
-    const slots = document.querySelectorAll('[data-testid="stPlotlyChart"]').length;
-    const plots = [...document.querySelectorAll(".js-plotly-plot")];
-    return plots.length >= slots && plots.every(p => p.querySelector("svg.main-svg"));
-}"""
+CHART = '[data-testid="stVegaLiteChart"]'
+CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
+    .every(s => s.querySelector("svg.marks g.role-mark"))"""
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -154,7 +152,7 @@ class ShotError(InputError):
 
 def wait_until_drawn(page, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
     """Wait until the page's script has finished, its title shows, and no status widget, spinner or skeleton has
-    been on screen for a calm moment; then until every Plotly chart has drawn its SVG."""
+    been on screen for a calm moment; then until every chart has drawn its SVG."""
     try:
         page.evaluate("() => { window.__shotCalmSince = null; }")
         page.wait_for_function(SETTLED_JS, arg=[CALM_MS], timeout=timeout_ms, polling=100)
@@ -348,13 +346,13 @@ def show_what_if(view: View, shot: Shot) -> None:
         choose_option(page, tr("whatif.curve_feature"), first)
         shot.steps.append(f"choose “{first}” in “{tr('whatif.curve_feature')}”")
         shot.checked["curve_feature"] = first
-    if page.locator(".js-plotly-plot").count() < 1:  # the curve
+    if page.locator(CHART).count() < 1:  # the curve
         raise ShotError(f"{page.url}: the curve is not drawn.")
 
 
 def show_responsible_ai(view: View, shot: Shot) -> None:
     page = view.page
-    figures = page.locator(".js-plotly-plot").count()
+    figures = page.locator(CHART).count()
     if figures < 1:
         raise ShotError(f"{page.url}: no figures.")
     shot.checked["figures"] = figures
@@ -387,7 +385,7 @@ def press_if_there(key: str, message: str) -> Callable:
 
 def charts_if_any(view: View, shot: Shot) -> None:
     page = view.page
-    shot.checked["figures"] = page.locator(".js-plotly-plot").count()
+    shot.checked["figures"] = page.locator(CHART).count()
 
 
 RECIPES: dict[str, Callable] = {
@@ -426,7 +424,7 @@ def capture(page, path: Path, width: int) -> tuple[int, int]:
     page.evaluate("() => document.activeElement && document.activeElement.blur()")  # no focus ring in the shot
     height = min(max(int(height), WINDOW["height"]), MAX_HEIGHT)
     page.set_viewport_size({"width": width, "height": height})
-    page.wait_for_timeout(700)  # Plotly re-lays out after the resize
+    page.wait_for_timeout(700)  # the charts re-lay out at the new width
     page.wait_for_function(CHARTS_DRAWN_JS, timeout=RUN_TIMEOUT_MS)
     page.screenshot(path=str(path), full_page=False)
     page.set_viewport_size({"width": width, "height": WINDOW["height"]})

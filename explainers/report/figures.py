@@ -1,5 +1,5 @@
-"""The report's charts: Plotly figures for the HTML (the dashboard's own, from :mod:`explainers.charts`) and
-matplotlib PNGs for Markdown and PDF, in the same colours."""
+"""The report's charts: Plotly figures for the HTML (:mod:`.plotly_charts`) and matplotlib PNGs for Markdown and
+PDF, in the dashboard's colours."""
 
 from __future__ import annotations
 
@@ -15,22 +15,17 @@ from .blocks import TOP_GLOBAL, WATERFALL_FEATURES, Chart, signed
 
 
 def plotly_figure(chart: Chart, tr: Translator):
-    import plotly.graph_objects as go
     from babel.numbers import get_decimal_symbol, get_group_symbol
 
-    from .. import charts
+    from . import plotly_charts
 
     payload = chart.payload
     if chart.kind == "waterfall":
-        figure = charts.waterfall(payload["shap"], payload["features"], payload["labels"],
-                                  max_features=WATERFALL_FEATURES, tr=tr)
+        figure = plotly_charts.waterfall(payload["shap"], payload["features"], payload["labels"],
+                                         max_features=WATERFALL_FEATURES, tr=tr)
     elif chart.kind == "beeswarm":
-        swarm = charts.beeswarm(payload["result"], payload["features"], payload["labels"], max_features=TOP_GLOBAL,
-                                seed=payload["seed"], tr=tr)
-        # SVG scatter instead of WebGL: it prints, and draws without a GPU.
-        traces = [go.Scatter({k: v for k, v in trace.to_plotly_json().items() if k != "type"})
-                  for trace in swarm.data]
-        figure = go.Figure(data=traces, layout=swarm.layout)
+        figure = plotly_charts.beeswarm(payload["result"], payload["features"], payload["labels"],
+                                        max_features=TOP_GLOBAL, seed=payload["seed"], tr=tr)
     else:
         raise ValueError(f"unknown chart {chart.kind!r}")
     locale = tr.lang.replace("-", "_")
@@ -74,11 +69,12 @@ def _style_axes(ax) -> None:
 
 
 def _mpl_waterfall(Figure, payload: dict, tr: Translator):
-    from ..charts import NEUTRAL, TOWARD_NEGATIVE, TOWARD_POSITIVE, waterfall_steps
+    from ..charts import NEUTRAL, TOWARD_NEGATIVE, TOWARD_POSITIVE, lines, waterfall_steps
 
     shap: ShapValues = payload["shap"]
     features, labels = payload["features"], payload["labels"]
     names, deltas, _ = waterfall_steps(shap, features.map(plain), labels, WATERFALL_FEATURES, tr)
+    names = [lines(name, 48) for name in names]
     output = float(shap.output[0])
     height = 0.34 * (len(names) + 2) + 1.0
     figure = Figure(figsize=(7.5, height))
