@@ -38,8 +38,10 @@ ENGLISH = Translator("en")
 TITLE_WIDTH = 52  # characters of a title line: half a 1366 px page holds about this many
 # Axis labels are wrapped in Python (lines joined by "\n") and split into lines by Vega.
 LABEL_LINES = "split(datum.label, '\\n')"
-# Half of Vega's line height (13 px at its 11 px labels) for each line after the first.
-CENTRE_LINES = "isString(datum.label) ? -6.5 * (length(split(datum.label, '\\n')) - 1) : 0"
+# Half of a label line's height (Vega's 13 px at its 11 px labels), per line after the first; the page raises it
+# for presentation mode's larger labels (:func:`for_page`).
+HALF_LINE = "label_half_line"
+CENTRE_LINES = f"isString(datum.label) ? -{HALF_LINE} * (length(split(datum.label, '\\n')) - 1) : 0"
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -64,7 +66,15 @@ def label_axis(title: str | None = None, *, vertical: bool = True, **more: Any) 
 def finish(spec: Spec, title: str, height: int = 420) -> Spec:
     """Every chart's title (wrapped, on the left) and height; the width follows the page."""
     return {"title": {"text": textwrap.wrap(title, TITLE_WIDTH) or [title], "anchor": "start"},
-            "height": height, **spec}
+            "height": height, "params": [{"name": HALF_LINE, "value": 6.5}], **spec}
+
+
+def for_page(spec: Spec, tr: Translator, presenting: bool = False) -> Spec:
+    """A chart as the page draws it: the locale's numbers, and larger text (with label lines spaced to match)
+    for a projector."""
+    params = [p for p in spec.get("params", []) if p.get("name") != HALF_LINE]
+    return {**spec, "params": [*params, {"name": HALF_LINE, "value": 9.5 if presenting else 6.5}],
+            "config": vega_config(tr, presenting)}
 
 
 def number_locale(tr: Translator) -> dict[str, Any]:

@@ -263,7 +263,7 @@ def prediction_text(ws: Workspace, prediction: dict) -> tuple[str, str]:
 def chart(figure: charts.Spec, caption: str, key: str) -> None:
     """A chart (a Vega-Lite spec from :mod:`explainers.charts`) with its plain-language caption underneath; ticks
     and tooltips in the locale's format, larger text in presentation mode."""
-    st.vega_lite_chart({**figure, "config": charts.vega_config(tr(), presenting())}, width="stretch", key=key)
+    st.vega_lite_chart(charts.for_page(figure, tr(), presenting()), width="stretch", key=key)
     st.caption(caption)
 
 
